@@ -1,0 +1,34 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { runKata } from '../../runner/run-kata';
+import { type Command, UsageError } from '../command';
+import { reportRun } from '../report-run';
+import { kataFromArgs } from '../resolve-kata';
+
+export const tryCommand: Command = {
+  name: 'try',
+  summary: 'Run a kata\'s tests against another folder of implementation files, without touching the kata.',
+  usage: [
+    'Usage: kata try <kata> <folder> [--no-learner-tests]',
+    '',
+    '  folder               holds files mirroring the kata\'s src/ (for config-loader: <folder>/config-loader.ts)',
+    '  --no-learner-tests   run only the kata\'s tests, not those in test/mine/',
+    '',
+    'Example: kata try config-loader katas/config-loader/.meta/solution',
+  ].join('\n'),
+  async run(args) {
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { 'no-learner-tests': { type: 'boolean' } } });
+    if (positionals.length !== 2) throw new UsageError('expected a kata and a folder.');
+    const kata = kataFromArgs(positionals[0]);
+    const folder = path.resolve(positionals[1]!);
+    if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${positionals[1]} is not a folder.`);
+    const result = await runKata(kata, { print: true, implDirs: [folder], includeLearnerTests: !values['no-learner-tests'] });
+    try {
+      return reportRun(kata, result) ? 0 : 1;
+    } finally {
+      result.dispose();
+    }
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * The summary printed after a kata run: what passes, what the coverage gate says and where the
+ * uncovered lines are, in the learner's terms.
+ */
+import type { Kata } from '../kata/metadata';
+import type { RunResult } from '../runner/run-kata';
+import { findUncovered, lineRanges } from '../runner/uncovered';
+import { color, fail, ok, say } from './output';
+
+/** Prints the summary; returns true when the kata is green and the coverage gate is met. */
+export function reportRun(kata: Kata, result: RunResult): boolean {
+  if (result.timedOut) {
+    say(
+      fail(`Stopped after ${result.timedOut.seconds} s: the tests did not finish.`),
+      `  Last test started: ${result.timedOut.lastTest ?? '(none: the test files did not finish loading)'}`,
+      '  Usual causes: an infinite loop, a promise that never settles, or a server/timer left open (mocha waits for them).',
+    );
+    return false;
+  }
+  if (result.crash) {
+    say(fail('The tests could not run:'), `  ${result.crash.replace(/\n/g, '\n  ')}`);
+    return false;
+  }
+  const passed = result.tests.filter((t) => t.state === 'passed').length;
+  const total = result.tests.length;
+  const green = passed === total && total > 0;
+  say('', green ? ok(`${passed} of ${total} tests pass.`) : fail(`${passed} of ${total} tests pass.`));
+
+  const cov = result.coverage;
+  if (!cov) return false;
+  if (cov.shortfalls.length === 0) {
+    say(ok('Coverage gate met.'));
+  } else {
+    say(fail(`Coverage gate not met: ${cov.shortfalls.map((s) => `${s.metric} ${s.pct}% (gate ${s.required}%)`).join(', ')}.`));
+    for (const u of findUncovered(cov.detailFile, kata.dir)) {
+      const where = [u.lines.length ? `lines ${lineRanges(u.lines)}` : '', u.branchLines.length ? `branches on lines ${lineRanges(u.branchLines)}` : ''].filter(Boolean).join('; ');
+      say(`  ${color.bold(u.file)}: ${where} never ran.`);
+    }
+    say(
+      color.dim(
+        green
+          ? '  Code no test reaches is usually dead callback plumbing left from the legacy version: delete it, or write the test that reaches it.'
+          : '  Before the refactor, each uncovered line is legacy behaviour no test pins yet: pin it with a test in test/mine/.',
+      ),
+    );
+  }
+  return green && cov.shortfalls.length === 0;
+}

@@ -1,0 +1,28 @@
+/**
+ * The reporter every kata run uses: mocha's own JSON reporter writes the results as data to
+ * KATA_RESULTS_FILE (the verifier and the CLI read that, never the text), and, unless
+ * KATA_QUIET is set, mocha's spec reporter prints for the person watching. Before each test it
+ * records the test's title in KATA_PROGRESS_FILE, so a run stopped as hung can say where it hung.
+ */
+import * as fs from 'node:fs';
+import Mocha = require('mocha');
+
+const { JSON: JSONReporter, Spec } = Mocha.reporters;
+
+class KataReporter extends JSONReporter {
+  constructor(runner: Mocha.Runner, options: Mocha.MochaOptions) {
+    const output = process.env.KATA_RESULTS_FILE;
+    if (!output) throw new Error('KATA_RESULTS_FILE is not set: run kata tests through `kata test` or `npm test`.');
+    // mocha reads `reporterOption` (singular); @types/mocha only knows the older plural spelling.
+    const withOutput = options as Mocha.MochaOptions & { reporterOption?: Record<string, unknown> };
+    super(runner, { ...withOutput, reporterOption: { ...withOutput.reporterOption, output } } as Mocha.MochaOptions);
+    if (!process.env.KATA_QUIET) new Spec(runner, options);
+    const progress = process.env.KATA_PROGRESS_FILE;
+    if (progress) {
+      runner.on(Mocha.Runner.constants.EVENT_TEST_BEGIN, (test) => fs.writeFileSync(progress, test.fullTitle()));
+      runner.on(Mocha.Runner.constants.EVENT_RUN_END, () => fs.writeFileSync(progress, ''));
+    }
+  }
+}
+
+export = KataReporter;

@@ -1,0 +1,275 @@
+/**
+ * Runs a kata's tests in a child process (c8 around mocha), against the learner's files or any
+ * other folder of implementation files, and returns the results as data.
+ *
+ * A child process because learner code may hang, crash or leak: none of that can take down the
+ * caller, and a watchdog stops a run that does not finish, naming the test it was in.
+ *
+ * @example
+ * const result = await runKata(findKata('config-loader'), { implDirs: ['/tmp/my-attempt'] });
+ * result.tests.filter((t) => t.state === 'failed').map((t) => t.fullTitle);
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { REPO_ROOT } from '../kata/catalog';
+import { type Kata, implementationRoot } from '../kata/metadata';
+
+export type TestState = 'passed' | 'failed' | 'pending';
+
+export interface TestResult {
+  title: string;
+  fullTitle: string;
+  /** The test file, relative to the kata folder. */
+  file: string;
+  state: TestState;
+  /** The failure message, for failed tests. */
+  message?: string;
+}
+
+export type CoverageMetric = 'lines' | 'branches' | 'functions' | 'statements';
+export type CoverageFigures = Record<CoverageMetric, { total: number; covered: number; pct: number }>;
+
+export interface CoverageReport {
+  total: CoverageFigures;
+  /** Per file, keyed by path relative to the kata folder. */
+  files: Record<string, CoverageFigures>;
+  /** Metrics below the kata's gate, with the figure reached and the one required. */
+  shortfalls: Array<{ metric: CoverageMetric; pct: number; required: number }>;
+  /** Absolute path of c8's json report (per-line detail), kept until `dispose()`. */
+  detailFile: string;
+}
+
+export interface RunResult {
+  tests: TestResult[];
+  /** Set when mocha could not run the tests at all (a syntax error, a missing import...). */
+  crash?: string;
+  /** Set when the watchdog stopped the run. */
+  timedOut?: { seconds: number; lastTest: string | undefined };
+  coverage?: CoverageReport;
+  exitCode: number | null;
+  /** Everything the child printed, stdout and stderr interleaved as they arrived. */
+  output: string;
+  /** Removes the run's temporary files. */
+  dispose(): void;
+}
+
+export interface RunOptions {
+  /**
+   * Folders of implementation files to test instead of the learner's own, searched in order
+   * (absolute, or relative to the kata folder). Default: the learner's files.
+   */
+  implDirs?: string[];
+  /** Measure coverage with c8. Default true. */
+  coverage?: boolean;
+  /** Also run the learner's own tests in test/mine. Default true. */
+  includeLearnerTests?: boolean;
+  /** Print mocha's spec output and c8's table as the run goes. Default false. */
+  print?: boolean;
+  /** More test files to run (globs relative to the kata folder), such as the reference's pinning tests. */
+  extraSpecs?: string[];
+  /** Overrides the kata's runTimeoutSeconds. */
+  timeoutSeconds?: number;
+}
+
+/** The kata's own tests: the files directly in test/. */
+export const KATA_TESTS = 'test/*.test.ts';
+/** Where the learner keeps tests of their own; they count toward coverage. */
+export const LEARNER_TESTS = 'test/mine/**/*.test.ts';
+
+const bin = (pkg: string, file: string) => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
+const here = (file: string) => path.join(__dirname, file);
+const harnessHooks = path.join(REPO_ROOT, 'src', 'harness', 'root-hooks.ts');
+
+export async function runKata(kata: Kata, options: RunOptions = {}): Promise<RunResult> {
+  const { coverage = true, includeLearnerTests = true, print = false } = options;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `kata-run-${kata.name}-`));
+  const resultsFile = path.join(work, 'results.json');
+  const progressFile = path.join(work, 'progress.txt');
+  const implDirs = (options.implDirs ?? []).map((d) => path.resolve(kata.dir, d));
+  const coverageRoots = implDirs.length > 0 ? implDirs.slice(0, 1) : [implementationRoot(kata)];
+
+  const mochaArgs = [
+    bin('mocha', 'bin/mocha.js'),
+    '--no-config',
+    '--no-package',
+    '--extension', 'ts',
+    '--require', 'ts-node/register/transpile-only',
+    '--require', here('impl-redirect.ts'),
+    '--require', harnessHooks,
+    '--reporter', here('reporter.ts'),
+    '--timeout', '5000',
+    print ? '--color' : '--no-color',
+    KATA_TESTS,
+    ...(includeLearnerTests && hasLearnerTests(kata) ? [LEARNER_TESTS] : []),
+    ...(options.extraSpecs ?? []),
+  ];
+  const c8Args = [
+    bin('c8', 'bin/c8.js'),
+    '--reporter', 'json-summary',
+    '--reporter', 'json',
+    ...(print ? ['--reporter', 'text'] : []),
+    '--report-dir', path.join(work, 'coverage'),
+    '--temp-directory', path.join(work, 'raw-coverage'),
+    '--all',
+    '--exclude-node-modules',
+    ...coverageRoots.flatMap((root) => ['--include', `${path.relative(kata.dir, root) || '.'}/**/*.ts`]),
+    ...coverageRoots.flatMap((root) => ['--src', root]),
+  ];
+  const args = coverage ? [...c8Args, process.execPath, ...mochaArgs] : mochaArgs;
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KATA_RESULTS_FILE: resultsFile,
+    KATA_PROGRESS_FILE: progressFile,
+    TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'),
+    FORCE_COLOR: print ? process.env.FORCE_COLOR : '0',
+  };
+  delete env.KATA_SRC_ROOT;
+  delete env.KATA_IMPL_DIRS;
+  delete env.NODE_V8_COVERAGE; // an outer c8 (the library's own coverage run) must not swallow ours
+  if (!print) env.KATA_QUIET = '1';
+  if (implDirs.length > 0) {
+    env.KATA_SRC_ROOT = implementationRoot(kata);
+    env.KATA_IMPL_DIRS = implDirs.join(path.delimiter);
+  }
+
+  const timeoutSeconds = options.timeoutSeconds ?? kata.meta.runTimeoutSeconds;
+  const child = spawn(process.execPath, args, { cwd: kata.dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+    output += chunk.toString();
+    if (print) stream.write(chunk);
+  };
+  child.stdout.on('data', collect(process.stdout));
+  child.stderr.on('data', collect(process.stderr));
+
+  let timedOut = false;
+  const watchdog = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid);
+  }, timeoutSeconds * 1000);
+  // If this process is stopped (Ctrl-C in `kata watch`), take the run down with it.
+  const onExit = () => killGroup(child.pid);
+  process.once('exit', onExit);
+
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  }).finally(() => {
+    clearTimeout(watchdog);
+    process.removeListener('exit', onExit);
+  });
+
+  const result: RunResult = {
+    tests: [],
+    exitCode,
+    output,
+    dispose: () => fs.rmSync(work, { recursive: true, force: true }),
+  };
+  if (timedOut) {
+    const lastTest = readIfExists(progressFile)?.trim() || undefined;
+    result.timedOut = { seconds: timeoutSeconds, lastTest };
+  }
+  const results = readIfExists(resultsFile);
+  if (results) {
+    result.tests = parseMochaJson(results, kata.dir);
+  } else if (!timedOut) {
+    result.crash = explainCrash(output, kata.dir);
+  }
+  if (coverage && !timedOut && fs.existsSync(path.join(work, 'coverage', 'coverage-summary.json'))) {
+    result.coverage = readCoverage(path.join(work, 'coverage'), kata);
+  }
+  return result;
+}
+
+function hasLearnerTests(kata: Kata): boolean {
+  const dir = path.join(kata.dir, 'test', 'mine');
+  return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.test.ts'));
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+interface MochaJsonTest {
+  title: string;
+  fullTitle: string;
+  file?: string;
+  err?: { message?: string; stack?: string };
+}
+interface MochaJson {
+  tests: MochaJsonTest[];
+  pending: MochaJsonTest[];
+  failures: MochaJsonTest[];
+}
+
+/** Reads the output of mocha's JSON reporter. */
+export function parseMochaJson(text: string, kataDir: string): TestResult[] {
+  const json = JSON.parse(text) as MochaJson;
+  const pending = new Set(json.pending.map((t) => t.fullTitle));
+  const failed = new Map(json.failures.map((t) => [t.fullTitle, t] as const));
+  const results: TestResult[] = json.tests.map((t) => {
+    const failure = failed.get(t.fullTitle);
+    const state: TestState = failure ? 'failed' : pending.has(t.fullTitle) ? 'pending' : 'passed';
+    const result: TestResult = { title: t.title, fullTitle: t.fullTitle, file: t.file ? path.relative(kataDir, t.file) : '', state };
+    if (failure) result.message = failure.err?.message ?? '(no message)';
+    return result;
+  });
+  // Hook failures ("before all" hook...) are failures that are not in the test list.
+  for (const f of json.failures) {
+    if (!results.some((r) => r.fullTitle === f.fullTitle)) {
+      results.push({ title: f.title, fullTitle: f.fullTitle, file: f.file ? path.relative(kataDir, f.file) : '', state: 'failed', message: f.err?.message ?? '(no message)' });
+    }
+  }
+  return results;
+}
+
+/**
+ * Turns mocha's output when it could not even start (a syntax or type error in a learner's file)
+ * into the file, line and message, without the tool's own stack.
+ */
+export function explainCrash(output: string, kataDir: string): string {
+  const lines = output.split('\n');
+  const located = lines.find((l) => /\.(ts|js):\d+/.test(l) && !l.includes('node_modules') && !l.includes(`${path.sep}src${path.sep}runner`));
+  const message = lines.find((l) => /^\s*(\w*Error|TSError|⨯)\b|Error:/.test(l)) ?? lines.find((l) => l.trim()) ?? '(no output)';
+  const where = located ? located.trim().replace(/^at\s+(.*\()?/, '').replace(/\)$/, '').replace(kataDir + path.sep, '') : undefined;
+  return where ? `${message.trim()}\n  at ${where}` : message.trim();
+}
+
+interface IstanbulSummaryEntry {
+  lines: { total: number; covered: number; pct: number };
+  branches: { total: number; covered: number; pct: number };
+  functions: { total: number; covered: number; pct: number };
+  statements: { total: number; covered: number; pct: number };
+}
+
+const METRICS: CoverageMetric[] = ['lines', 'branches', 'functions', 'statements'];
+
+function readCoverage(reportDir: string, kata: Kata): CoverageReport {
+  const summary = JSON.parse(fs.readFileSync(path.join(reportDir, 'coverage-summary.json'), 'utf8')) as Record<string, IstanbulSummaryEntry>;
+  const pick = (e: IstanbulSummaryEntry): CoverageFigures =>
+    Object.fromEntries(METRICS.map((m) => [m, { total: e[m].total, covered: e[m].covered, pct: e[m].total === 0 ? 100 : e[m].pct }])) as CoverageFigures;
+  const files: Record<string, CoverageFigures> = {};
+  for (const [file, entry] of Object.entries(summary)) {
+    if (file !== 'total') files[path.relative(kata.dir, file)] = pick(entry);
+  }
+  const total = pick(summary.total!);
+  const shortfalls = METRICS.filter((m) => total[m].pct < kata.meta.coverage[m]).map((m) => ({ metric: m, pct: total[m].pct, required: kata.meta.coverage[m] }));
+  return { total, files, shortfalls, detailFile: path.join(reportDir, 'coverage-final.json') };
+}

@@ -1,0 +1,179 @@
+/**
+ * Proves a kata keeps its contract, by running its tests for real against each of its
+ * implementations and reading the results as data:
+ * - the starter fails exactly the tests its metadata declares, each with a message, and is below
+ *   the coverage gate;
+ * - the reference solution passes every test and meets the coverage gate;
+ * - each known-wrong refactoring fails, among others, the tests said to catch it;
+ * - each alternative correct refactoring passes every test (the tests do not overfit one answer);
+ * - every kata test belongs to a step, and the starter says where the work is (a TODO).
+ *
+ * @example
+ * const report = await verifyKata(findKata('config-loader'));
+ * report.checks.filter((c) => c.problems.length > 0);
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { Kata } from '../kata/metadata';
+import { type RunOptions, type RunResult, runKata, type TestResult } from '../runner/run-kata';
+
+export type CheckKind = 'starter' | 'solution' | 'wrong' | 'alternative' | 'format';
+
+export interface Check {
+  kind: CheckKind;
+  /** What was checked, for example `wrong refactoring .meta/wrong/forgot-return`. */
+  subject: string;
+  /** Empty when the check passed; otherwise each line says what is wrong and how to fix it. */
+  problems: string[];
+  /** Tests that failed in this run, with their messages. */
+  failures: TestResult[];
+}
+
+export interface VerifyReport {
+  kata: string;
+  checks: Check[];
+}
+
+export interface VerifyOptions {
+  /** Runs at the same time. Default 2 (the machines this runs on have two cores). */
+  concurrency?: number;
+  /** Only these kinds of check. Default: all. */
+  only?: CheckKind[];
+}
+
+export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const { concurrency = 2, only } = options;
+  const wanted = (k: CheckKind) => !only || only.includes(k);
+  const { meta } = kata;
+  const solution = path.join(kata.dir, meta.solution);
+  const pinning = meta.pinningTests ? [`${meta.pinningTests}/**/*.test.ts`] : [];
+
+  const jobs: Array<() => Promise<Check>> = [];
+  if (wanted('format')) jobs.push(async () => checkFormat(kata));
+  if (wanted('starter')) jobs.push(() => run(kata, 'starter', 'starter (the learner\'s files as shipped)', {}, checkStarter));
+  if (wanted('solution')) jobs.push(() => run(kata, 'solution', `reference solution ${meta.solution}`, { implDirs: [solution], extraSpecs: pinning }, checkSolution));
+  if (wanted('wrong')) {
+    for (const wrong of meta.wrong) {
+      jobs.push(() =>
+        run(kata, 'wrong', `wrong refactoring ${wrong.dir}`, { implDirs: [path.join(kata.dir, wrong.dir), solution], coverage: false }, (k, r) => {
+          const failed = new Set(r.tests.filter((t) => t.state === 'failed').map((t) => t.fullTitle));
+          if (failed.size === 0) return [`no test fails for it (${wrong.description}): add a test that catches this mistake.`];
+          return wrong.caughtBy
+            .filter((t) => !failed.has(t))
+            .map((t) => `"${t}" was declared to catch it but passed${k.meta.starterFailures.includes(t) || exists(r, t) ? '' : ' (no test has that title)'}. Tests that failed: ${[...failed].map((f) => `"${f}"`).join(', ')}.`);
+        }),
+      );
+    }
+  }
+  if (wanted('alternative')) {
+    for (const alt of meta.alternatives) {
+      jobs.push(() => run(kata, 'alternative', `alternative refactoring ${alt.dir}`, { implDirs: [path.join(kata.dir, alt.dir), solution], extraSpecs: pinning, coverage: false }, (_k, r) => allPass(r, 'a correct refactoring')));
+    }
+  }
+  return { kata: kata.name, checks: await pool(jobs, concurrency) };
+}
+
+type Judge = (kata: Kata, result: RunResult) => string[];
+
+async function run(kata: Kata, kind: CheckKind, subject: string, options: RunOptions, judge: Judge): Promise<Check> {
+  const result = await runKata(kata, options);
+  try {
+    const failures = result.tests.filter((t) => t.state === 'failed');
+    if (result.timedOut) {
+      return { kind, subject, failures, problems: [`the run did not finish in ${result.timedOut.seconds} s (last test started: ${result.timedOut.lastTest ?? 'none'}).`] };
+    }
+    if (result.crash) return { kind, subject, failures, problems: [`the tests could not run: ${result.crash}`] };
+    return { kind, subject, failures, problems: judge(kata, result) };
+  } finally {
+    result.dispose();
+  }
+}
+
+function exists(result: RunResult, title: string): boolean {
+  return result.tests.some((t) => t.fullTitle === title);
+}
+
+function kataTests(result: RunResult): TestResult[] {
+  // The kata's own tests live directly in test/; the learner's in test/mine/.
+  return result.tests.filter((t) => path.dirname(t.file) === 'test');
+}
+
+const checkStarter: Judge = (kata, result) => {
+  const problems: string[] = [];
+  const declared = new Set(kata.meta.starterFailures);
+  const failed = result.tests.filter((t) => t.state === 'failed');
+  for (const t of failed) {
+    if (!declared.has(t.fullTitle)) problems.push(`"${t.fullTitle}" fails on the starter but is not in starterFailures (it says: ${firstLine(t.message)}). Declare it, or fix the test.`);
+    else if (!t.message?.trim()) problems.push(`"${t.fullTitle}" fails with no message: the learner must be told what is expected.`);
+  }
+  for (const title of declared) {
+    if (!failed.some((t) => t.fullTitle === title)) {
+      problems.push(exists(result, title) ? `"${title}" is in starterFailures but passes on the starter.` : `"${title}" is in starterFailures but no test has that title.`);
+    }
+  }
+  for (const t of result.tests.filter((x) => x.state === 'pending')) problems.push(`"${t.fullTitle}" is skipped: a kata ships no skipped tests.`);
+  const suites = kata.meta.steps.flatMap((s) => (s.suite ? [s.suite] : []));
+  for (const t of kataTests(result)) {
+    if (!suites.some((s) => t.fullTitle.startsWith(`${s} `))) problems.push(`"${t.fullTitle}" belongs to no step: start its title with one of the steps' "suite" titles.`);
+  }
+  if (result.coverage && result.coverage.shortfalls.length === 0) {
+    problems.push('the starter already meets the coverage gate: the "pin the legacy behaviour" step has nothing to show. Raise the gate or check the coverage include.');
+  }
+  return problems;
+};
+
+const checkSolution: Judge = (kata, result) => {
+  const problems = allPass(result, 'the reference solution');
+  if (!result.coverage) problems.push('no coverage report was produced.');
+  for (const s of result.coverage?.shortfalls ?? []) problems.push(`coverage of ${s.metric} is ${s.pct}%, below the gate of ${s.required}%.`);
+  if (result.coverage && Object.keys(result.coverage.files).length < kata.meta.files.length) {
+    problems.push(`coverage covers ${Object.keys(result.coverage.files).length} file(s) but the kata has ${kata.meta.files.length}: ${Object.keys(result.coverage.files).join(', ')}.`);
+  }
+  return problems;
+};
+
+function allPass(result: RunResult, what: string): string[] {
+  const problems = result.tests.filter((t) => t.state !== 'passed').map((t) => `${what} ${t.state === 'failed' ? 'fails' : 'skips'} "${t.fullTitle}": ${firstLine(t.message)}`);
+  if (result.tests.length === 0) problems.push('no test ran.');
+  return problems;
+}
+
+function checkFormat(kata: Kata): Check {
+  const problems: string[] = [];
+  for (const file of kata.meta.files) {
+    if (!fs.readFileSync(path.join(kata.dir, file), 'utf8').includes('TODO')) {
+      problems.push(`${file} has no TODO: the starter must say where the work is.`);
+    }
+  }
+  for (const required of ['README.md', 'package.json']) {
+    if (!fs.existsSync(path.join(kata.dir, required))) problems.push(`${required} is missing.`);
+  }
+  const testDir = path.join(kata.dir, 'test');
+  const tests = fs.existsSync(testDir) ? fs.readdirSync(testDir).filter((f) => f.endsWith('.test.ts')) : [];
+  if (tests.length === 0) problems.push('test/ holds no *.test.ts file.');
+  for (const t of tests) {
+    if (!/do not change/i.test(fs.readFileSync(path.join(testDir, t), 'utf8').slice(0, 300))) {
+      problems.push(`test/${t} does not open with a "Do not change this file" line for the learner.`);
+    }
+  }
+  return { kind: 'format', subject: 'kata format', problems, failures: [] };
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '(no message)').split('\n')[0]!.slice(0, 200);
+}
+
+/** Runs the jobs, at most `limit` at a time, keeping their order in the result. */
+async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}

@@ -1,0 +1,148 @@
+/**
+ * File-system fault injection and call recording that work whatever fs API the learner picked
+ * (callbacks, `fs/promises`, `util.promisify(fs.x)` captured at load time) and when the tests
+ * run as root, where chmod cannot produce EACCES.
+ *
+ * The wrappers are installed once, when this module loads (the root hooks load it before any
+ * test file, so code that captures `fs.readFile` at import time captures the wrapper). While no
+ * fault is armed they only record the call and pass it through. Faults and records are cleared
+ * after every test by the root hooks.
+ *
+ * @example
+ * fsFaults.inject({ call: 'rename', path: /doc\.json$/, code: 'EXDEV' });  // the 1st rename fails
+ * fsFaults.inject({ call: 'readFile', path: /a\.json$/, fromCall: 20, code: 'ELOOP' }); // 20th on
+ * await save(doc);
+ * fsFaults.calls().filter((c) => c.api === 'sync'); // any *Sync call the code made
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+// `import * as` would give esModuleInterop's read-only copy; the wrappers must go on the real module.
+import fs = require('node:fs');
+
+/** The fs functions that can be failed and are recorded, by their name on `fs` and `fs.promises`. */
+export const FS_CALLS = [
+  'access', 'appendFile', 'close', 'copyFile', 'fsync', 'link', 'lstat', 'mkdir', 'mkdtemp', 'open',
+  'opendir', 'readdir', 'readFile', 'readlink', 'realpath', 'rename', 'rm', 'rmdir', 'stat', 'symlink',
+  'truncate', 'unlink', 'writeFile',
+] as const;
+export type FsCall = (typeof FS_CALLS)[number];
+
+export interface FaultRule {
+  call: FsCall;
+  /** Only calls whose path argument matches (a substring or a RegExp). Default: every path. */
+  path?: string | RegExp;
+  /** Fail only the nth matching call (1-based). Default 1. Ignored when `fromCall` is set. */
+  nth?: number;
+  /** Fail every matching call from the nth on. */
+  fromCall?: number;
+  /** The error code, for example 'ENOSPC', 'EACCES', 'EIO'. */
+  code: string;
+  /** The error message. Default: "<code>: injected by the test, <call> '<path>'". */
+  message?: string;
+}
+
+export interface RecordedCall {
+  call: FsCall;
+  path: string;
+  api: 'callback' | 'promise' | 'sync';
+  /** Whether the harness failed this call. */
+  failed: boolean;
+}
+
+interface ArmedRule extends FaultRule {
+  seen: number;
+}
+
+const rules: ArmedRule[] = [];
+const recorded: RecordedCall[] = [];
+const harnessOwn = new AsyncLocalStorage<true>();
+const INSTALLED = Symbol.for('callback-katas.fs-faults');
+
+export const fsFaults = {
+  /** Arms a fault. Several can be armed at once; the first matching one applies. */
+  inject(rule: FaultRule): void {
+    if (!FS_CALLS.includes(rule.call)) {
+      throw new TypeError(`fsFaults.inject: unknown call "${rule.call}"; expected one of ${FS_CALLS.join(', ')}`);
+    }
+    rules.push({ ...rule, seen: 0 });
+  },
+  /** The fs calls made since the last reset, in order. */
+  calls(): readonly RecordedCall[] {
+    return recorded;
+  },
+  /** Runs `fn`, and everything it awaits, with recording and faults off: for the harness's own fs use. */
+  untracked<T>(fn: () => T): T {
+    return harnessOwn.run(true, fn);
+  },
+  /** Disarms every fault and forgets recorded calls. */
+  reset(): void {
+    rules.length = 0;
+    recorded.length = 0;
+  },
+};
+
+function pathOf(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  if (Buffer.isBuffer(arg)) return arg.toString();
+  if (arg instanceof URL) return arg.pathname;
+  if (typeof arg === 'number') return `fd ${arg}`;
+  return String(arg);
+}
+
+function faultFor(call: FsCall, file: string): NodeJS.ErrnoException | undefined {
+  for (const rule of rules) {
+    if (rule.call !== call) continue;
+    const matches = rule.path === undefined || (typeof rule.path === 'string' ? file.includes(rule.path) : rule.path.test(file));
+    if (!matches) continue;
+    rule.seen += 1;
+    const fires = rule.fromCall !== undefined ? rule.seen >= rule.fromCall : rule.seen === (rule.nth ?? 1);
+    if (!fires) continue;
+    const err: NodeJS.ErrnoException = new Error(rule.message ?? `${rule.code}: injected by the test, ${call} '${file}'`);
+    err.code = rule.code;
+    err.syscall = call;
+    err.path = file;
+    return err;
+  }
+  return undefined;
+}
+
+function copyProps(from: object, to: object): void {
+  for (const key of Reflect.ownKeys(from)) {
+    if (key === 'length' || key === 'name' || key === 'prototype') continue;
+    Object.defineProperty(to, key, Object.getOwnPropertyDescriptor(from, key)!);
+  }
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+function wrap(target: Record<string, unknown>, name: string, call: FsCall, api: RecordedCall['api']): void {
+  const original = target[name] as AnyFn | undefined;
+  if (typeof original !== 'function') return;
+  const wrapper = function (this: unknown, ...args: unknown[]) {
+    if (harnessOwn.getStore()) return original.apply(this, args);
+    const file = pathOf(args[0]);
+    const err = faultFor(call, file);
+    recorded.push({ call, path: file, api, failed: err !== undefined });
+    if (!err) return original.apply(this, args);
+    if (api === 'sync') throw err;
+    if (api === 'promise') return Promise.reject(err);
+    const cb = args[args.length - 1];
+    if (typeof cb === 'function') process.nextTick(cb as AnyFn, err);
+    return undefined;
+  };
+  copyProps(original, wrapper);
+  Object.defineProperty(wrapper, 'name', { value: original.name });
+  target[name] = wrapper;
+}
+
+const g = globalThis as Record<symbol, unknown>;
+if (!g[INSTALLED]) {
+  g[INSTALLED] = true;
+  const cbApi = fs as unknown as Record<string, unknown>;
+  const promiseApi = fs.promises as unknown as Record<string, unknown>;
+  for (const call of FS_CALLS) {
+    wrap(cbApi, call, call, 'callback');
+    wrap(cbApi, `${call}Sync`, call, 'sync');
+    // fs.promises calls fsync "datasync/sync" on a FileHandle, and has no close: skip what is absent.
+    wrap(promiseApi, call, call, 'promise');
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * What a process holds open, and what a test added to it.
+ *
+ * `process.getActiveResourcesInfo()` names handles and requests (servers, sockets, timers, file
+ * operations in flight) but on Node 20 not open file descriptors nor worker threads, so the
+ * snapshot adds the regular files in /proc/self/fd and the workers seen alive by an async hook.
+ *
+ * @example
+ * const before = await takeSnapshot();
+ * // ... run the code under test ...
+ * const leaks = findLeaks(before, await takeSnapshot()); // ['a server still listening: ...']
+ */
+import { createHook } from 'node:async_hooks';
+import * as fs from 'node:fs';
+
+import { fsFaults } from './fs-faults';
+
+export interface ResourceSnapshot {
+  /** Count of each active resource type, as getActiveResourcesInfo() names them. */
+  resources: Map<string, number>;
+  /** fd number -> what it points at, for regular files only. */
+  files: Map<string, string>;
+  /** Worker threads started and not yet exited, by thread id. */
+  workers: Set<number>;
+}
+
+const liveWorkers = new Map<number, number>(); // asyncId -> threadId
+createHook({
+  init(asyncId, type, _trigger, resource) {
+    if (type === 'WORKER') liveWorkers.set(asyncId, (resource as { threadId?: number }).threadId ?? asyncId);
+  },
+  destroy(asyncId) {
+    liveWorkers.delete(asyncId);
+  },
+}).enable();
+
+/** How a learner would name each kind of resource, and how to close it. */
+const NAMES: Record<string, string> = {
+  TCPServerWrap: 'a server still listening (TCPSERVERWRAP): call server.close() and wait for it to finish',
+  TCPSocketWrap: 'an open TCP connection (TCPSOCKETWRAP): destroy or end the socket, or consume the response body so it can be reused',
+  PipeServerWrap: 'a server still listening on a pipe: call server.close()',
+  PipeWrap: 'an open pipe: close or destroy the stream',
+  Timeout: 'a timer still pending (Timeout): clearTimeout/clearInterval it once it is no longer needed, or .unref() it',
+  Immediate: 'a setImmediate callback that has not run yet',
+  FSReqCallback: 'a file-system callback still running after the test ended: some work was not waited for',
+  FSReqPromise: 'a file-system promise still running after the test ended: some work was not awaited',
+  FileHandleCloseReq: 'a FileHandle still closing after the test ended: await handle.close()',
+  GetAddrInfoReqWrap: 'a DNS lookup still running',
+  ProcessWrap: 'a child process still running: kill it or wait for it to exit',
+  TTYWrap: 'a terminal stream',
+  UDPWrap: 'an open UDP socket: call socket.close()',
+  FSEventWrap: 'a file watcher still open: call watcher.close()',
+  StatWatcher: 'fs.watchFile still watching: call fs.unwatchFile()',
+  MessagePort: 'a MessagePort still open: call port.close()',
+};
+
+export async function takeSnapshot(): Promise<ResourceSnapshot> {
+  const resources = new Map<string, number>();
+  for (const type of process.getActiveResourcesInfo()) resources.set(type, (resources.get(type) ?? 0) + 1);
+  return { resources, files: fsFaults.untracked(openFiles), workers: new Set(liveWorkers.values()) };
+}
+
+/** Descriptions, in a learner's words, of what `after` holds open that `before` did not. */
+export function findLeaks(before: ResourceSnapshot, after: ResourceSnapshot): string[] {
+  const leaks: string[] = [];
+  for (const [type, count] of after.resources) {
+    const extra = count - (before.resources.get(type) ?? 0);
+    if (extra > 0) leaks.push(`${extra > 1 ? `${extra} x ` : ''}${NAMES[type] ?? `a ${type} handle`}`);
+  }
+  for (const [fd, target] of after.files) {
+    if (before.files.get(fd) !== target) leaks.push(`an open file, ${target} (fd ${fd}): close its FileHandle or stream, in a finally block`);
+  }
+  const workers = [...after.workers].filter((w) => !before.workers.has(w));
+  if (workers.length > 0) {
+    leaks.push(`${workers.length} worker thread(s) still running (threadId ${workers.join(', ')}): call worker.terminate() or let it exit`);
+  }
+  return leaks;
+}
+
+function openFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  let fds: string[];
+  try {
+    fds = fs.readdirSync('/proc/self/fd');
+  } catch {
+    return files; // not Linux: handles and workers are still checked
+  }
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile (the directory listing's own fd)
+    }
+    // Sockets and pipes are reported as handles above; /dev and /proc entries belong to the runtime.
+    if (target.startsWith('/') && !target.startsWith('/dev/') && !target.startsWith('/proc/')) files.set(fd, target);
+  }
+  return files;
+}

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { runKata } from '../../runner/run-kata';
 import { type Command, UsageError } from '../command';
+import { note, say } from '../output';
 import { reportRun } from '../report-run';
 import { kataFromArgs } from '../resolve-kata';
 
@@ -24,7 +25,11 @@ export const tryCommand: Command = {
     const kata = kataFromArgs(positionals[0]);
     const folder = path.resolve(positionals[1]!);
     if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${positionals[1]} is not a folder.`);
-    const result = await runKata(kata, { print: true, implDirs: [folder], includeLearnerTests: !values['no-learner-tests'] });
+    // The reference keeps legacy behaviour that only step 1's answer tests pin: bring them along.
+    const isReference = folder === path.join(kata.dir, kata.meta.solution);
+    const extraSpecs = isReference && kata.meta.pinningTests ? [`${kata.meta.pinningTests}/**/*.test.ts`] : [];
+    if (extraSpecs.length > 0) say(note(`This is the reference solution: running ${kata.meta.pinningTests}/ (step 1's answer tests) with it.`));
+    const result = await runKata(kata, { print: true, implDirs: [folder], includeLearnerTests: !values['no-learner-tests'], extraSpecs });
     try {
       return reportRun(kata, result) ? 0 : 1;
     } finally {

@@ -10,6 +10,7 @@
  * const same = await callPromise('promises.loadConfig(app.json)', () => promises.loadConfig(file));
  * const err = await expectRejection('promises.loadConfig(bad.json)', () => promises.loadConfig(bad));
  */
+import { scopedCapture } from './escapes';
 import { countResources, whenQuiet } from './quiet';
 import { describeValue, messages } from './messages';
 
@@ -41,12 +42,12 @@ export async function callLegacy<T>(label: string, invoke: (callback: NodeCallba
     let calledSync = false;
     let done = false;
     const baseline = countResources();
-    const restoreUncaught = captureUncaught((err) => finish(new KataAssertionError(`${label}: ${messages.escapedException(err)}`)));
+    const escapes = scopedCapture((err) => finish(new KataAssertionError(`${label}: ${messages.escapedException(err)}`)));
 
     function finish(failure?: Error): void {
       if (done) return;
       done = true;
-      restoreUncaught();
+      escapes.release();
       if (failure) return reject(failure);
       const first = calls[0]!;
       if (first.err) reject(first.err);
@@ -69,7 +70,7 @@ export async function callLegacy<T>(label: string, invoke: (callback: NodeCallba
       if (!returned) calledSync = true;
     };
     try {
-      invoke(callback);
+      escapes.run(() => invoke(callback));
     } catch (err) {
       return finish(new KataAssertionError(`${label} threw ${describeValue(err)} instead of passing the error to its callback.`));
     } finally {
@@ -123,19 +124,4 @@ export function outcome<T>(promise: Promise<T>): Promise<Outcome<T>> {
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
-}
-
-/**
- * Routes uncaught exceptions to `onError` instead of mocha until the returned function is
- * called. (process.setUncaughtExceptionCaptureCallback cannot be used: it throws while the
- * domain module is loaded, as it is under ts-node.)
- */
-export function captureUncaught(onError: (err: unknown) => void): () => void {
-  const saved = process.listeners('uncaughtException');
-  process.removeAllListeners('uncaughtException');
-  process.on('uncaughtException', onError);
-  return () => {
-    process.removeListener('uncaughtException', onError);
-    for (const l of saved) process.on('uncaughtException', l);
-  };
 }

@@ -24,10 +24,11 @@ export interface ResourceSnapshot {
   workers: Set<number>;
 }
 
-const liveWorkers = new Map<number, number>(); // asyncId -> threadId
+// asyncId -> the Worker; its threadId is only set once the thread starts, so read it late.
+const liveWorkers = new Map<number, { threadId?: number }>();
 createHook({
   init(asyncId, type, _trigger, resource) {
-    if (type === 'WORKER') liveWorkers.set(asyncId, (resource as { threadId?: number }).threadId ?? asyncId);
+    if (type === 'WORKER') liveWorkers.set(asyncId, resource as { threadId?: number });
   },
   destroy(asyncId) {
     liveWorkers.delete(asyncId);
@@ -57,7 +58,7 @@ const NAMES: Record<string, string> = {
 export async function takeSnapshot(): Promise<ResourceSnapshot> {
   const resources = new Map<string, number>();
   for (const type of process.getActiveResourcesInfo()) resources.set(type, (resources.get(type) ?? 0) + 1);
-  return { resources, files: fsFaults.untracked(openFiles), workers: new Set(liveWorkers.values()) };
+  return { resources, files: fsFaults.untracked(openFiles), workers: new Set([...liveWorkers].map(([asyncId, w]) => w.threadId ?? asyncId)) };
 }
 
 /** Descriptions, in a learner's words, of what `after` holds open that `before` did not. */

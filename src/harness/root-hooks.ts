@@ -23,8 +23,10 @@ process.on('unhandledRejection', (reason: unknown, promise: Promise<unknown>) =>
   // mocha re-emits the event it traps; count each promise once.
   if (reported.has(promise)) return;
   reported.add(promise);
-  const err = new Error(messages.unhandledRejection(reason), { cause: reason });
-  if (reason instanceof Error && reason.stack) err.stack = `${err.message}\n  caused by: ${reason.stack}`;
+  // The rejection's own stack goes into ours, so the learner sees where it came from. Not also as
+  // `cause`: mocha would print it a second time.
+  const err = new Error(messages.unhandledRejection(reason));
+  err.stack = reason instanceof Error && reason.stack ? `${err.message}\n  caused by: ${reason.stack}` : err.message;
   pendingFailures.push(err);
 });
 

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 
+import { KataCheckSchema } from '../check/settings';
 import { KataFormatError } from './errors';
 
 const kebab = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -83,6 +84,8 @@ export const KataMetaSchema = z.strictObject({
   wrong: z.array(WrongVariantSchema).min(1, 'keep at least one known-wrong refactoring'),
   alternatives: z.array(VariantSchema).default([]),
   review: relativePath,
+  /** Which rules of the callback-hell check the final state must satisfy (default: all of them). */
+  check: KataCheckSchema.default({ rules: {} }),
 });
 
 export type KataMeta = z.infer<typeof KataMetaSchema>;
@@ -137,7 +140,8 @@ export function loadKata(dir: string): Kata {
     );
   }
 
-  const parsed = KataMetaSchema.safeParse(raw);
+  // reportInput keeps the offending value on each issue, so a wrong type is not reported as missing.
+  const parsed = KataMetaSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new KataFormatError(
@@ -171,7 +175,9 @@ function checkPaths(kata: Kata, shown: string): void {
   // The reference mirrors the learner's files one for one (the way Rustlings mirrors exercises).
   meta.files.forEach((f, i) => {
     const rel = path.join(meta.solution, mirrorPath(meta.files, f));
-    mustExist(rel, `files[${i}]`, `the reference solution must have its own copy of every learner file: add ${rel}.`);
+    if (!fs.existsSync(path.join(dir, rel))) {
+      throw new KataFormatError(shown, `field "files[${i}]" names "${f}", but the reference solution has no copy of it at "${rel}".`, `the reference solution mirrors every learner file: add ${rel}.`);
+    }
   });
 }
 
@@ -251,6 +257,7 @@ const FIXES: Record<string, string> = {
   starterFailures: 'list the full titles of the tests the starter fails; `kata verify <kata>` prints the actual list.',
   coverage: 'give the gate as {"lines": 100, "branches": 100, "functions": 100, "statements": 100}.',
   wrong: 'each wrong refactoring needs "dir", "description" and "caughtBy" (titles of tests that catch it).',
+  check: '"check": {"rules": {...}} takes rule names from src/check/rule-catalog.ts, each "off", "error" or ["error", options].',
   alternatives: 'each alternative needs "dir" and "description".',
 };
 
@@ -260,11 +267,22 @@ function fixFor(p: ReadonlyArray<PropertyKey>): string {
 }
 
 function locateJsonError(text: string, err: Error): string {
-  const m = /position (\d+)/.exec(err.message);
-  if (!m) return '';
-  const pos = Number(m[1]);
+  const pos = jsonErrorPosition(text, err.message);
+  if (pos === undefined) return '';
   const before = text.slice(0, pos).split('\n');
   return `:${before.length}:${before[before.length - 1]!.length + 1}`;
+}
+
+/**
+ * Where JSON.parse stopped. V8 gives "position N" for most errors, but on Node 20 not for an
+ * unexpected token (a trailing comma in an array) nor for a truncated file.
+ */
+function jsonErrorPosition(text: string, message: string): number | undefined {
+  const given = /position (\d+)/.exec(message);
+  if (given) return Number(given[1]);
+  if (/end of JSON input/.test(message)) return text.length;
+  const trailingComma = /,\s*[\]}]/.exec(text);
+  return trailingComma ? trailingComma.index : undefined;
 }
 
 function displayPath(file: string): string {

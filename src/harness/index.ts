@@ -4,9 +4,15 @@
  * @example
  * import { useTempDir, callLegacy, callPromise, expectRejection, fsFaults, messages } from '../../../src/harness';
  */
-export { callLegacy, callPromise, captureUncaught, expectRejection, KataAssertionError, outcome, type Outcome } from './callbacks';
-export { fsFaults, FS_CALLS, type FaultRule, type FsCall, type RecordedCall } from './fs-faults';
+export { callLegacy, callPromise, expectRejection, KataAssertionError, outcome, type Outcome } from './callbacks';
+export { captureUncaught, scopedCapture, type ScopedCapture } from './escapes';
+export { countWorkersStarted, expectResponsive, expectWorkerStarted, measureResponsiveness, type Responsiveness } from './event-loop-probe';
+export { FAKED_TIMERS, installFakeTime, settleWhileTicking, useFakeTime, type FakeTime } from './fake-time';
+export { createPipeFiles, MAX_PIPES, usePipeFiles, type PipeFiles } from './file-probe';
+export { FS_CALLS, fsFaults, type FaultRule, type FsCall, type RecordedCall } from './fs-faults';
 export { findLeaks, takeSnapshot, type ResourceSnapshot } from './leaks';
-export { describeValue, messages } from './messages';
-export { countResources, whenQuiet } from './quiet';
+export { chunksFor, startLineServer, useLineServer, type Delivery, type LineConnection, type LineServer } from './line-server';
+export { httpFaults, startLoopbackServer, useLoopbackServer, type CannedResponse, type Gate, type LoopbackServer, type RecordedRequest, type Reply } from './loopback-server';
+export { describeValue, messages, networkMessages, probeMessages } from './messages';
+export { countResources, STALL_FLOOR_MS, untilDoneOrStalled, watch, whenQuiet } from './quiet';
 export { symlink, useTempDir, writeTree, type TempDir, type Tree } from './temp-dir';

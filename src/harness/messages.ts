@@ -2,16 +2,13 @@
  * Every message the harness shows a learner, in one place so the wording stays consistent and
  * can be reviewed as a whole. Each says what happened, the usual cause, and what to do next.
  */
+import { inspect } from 'node:util';
 
+/** A value as a learner would recognise it, on one line, cut at 160 characters. */
 const show = (v: unknown): string => {
-  if (v === undefined) return 'undefined';
   if (v instanceof Error) return `${v.name}: ${v.message}`;
-  try {
-    const s = JSON.stringify(v);
-    return s === undefined ? String(v) : s.length > 120 ? `${s.slice(0, 117)}...` : s;
-  } catch {
-    return String(v);
-  }
+  const s = inspect(v, { depth: 4, breakLength: Infinity, compact: true });
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
 };
 
 export const messages = {
@@ -66,3 +63,8 @@ export const messages = {
 } as const;
 
 export { show as describeValue };
+
+// The fixtures' own messages live beside them in messages/, one file per area, and are
+// reviewed from here with the rest.
+export { networkMessages } from './messages/network';
+export { probeMessages } from './messages/probes';

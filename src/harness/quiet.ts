@@ -1,21 +1,47 @@
 /**
- * "Nothing is left to happen": no file operation, socket, timer or immediate beyond what was
- * there at the start. Lets a test conclude "the callback will never be called" or "it was called
- * only once" as soon as that is certain, without sleeping for a guessed time.
+ * "Nothing is left to happen": the one mechanism every detector uses to conclude without a
+ * clock that code has finished, or stalled: "the callback will never be called", "it was called
+ * only once", "only 1 request was in flight when the loop went quiet".
  *
- * Every piece of pending async work in Node is backed by a handle, a request, a timer or an
- * immediate (microtasks and nextTicks drain before the next turn), so a run of turns in which
- * none of them exceeds the baseline means the code under test has nothing left to do. Worker
- * threads are the exception: a message from a worker is not visible here.
+ * Every piece of pending async work in Node is backed by a request, an immediate, a timer or a
+ * handle (microtasks and nextTicks drain before the next turn), so a run of turns with no work
+ * means the code under test has nothing left to do. What counts as work is a policy:
+ * - requests (a file operation, a DNS lookup, a close in progress) and immediates always do;
+ * - handles (sockets, servers) and timers do when `handles` is 'baseline' and there are more of
+ *   a kind than at the start: a legacy http.get in flight, a backoff timer. A detector watching
+ *   for a stall sets 'ignore': a keep-alive socket or a client's own timeout is not progress.
+ * Worker threads are not visible here: a message from a worker is not work this can see.
+ *
+ * Polling uses the real setImmediate and clock captured at load, so it keeps working while a
+ * test fakes time.
+ *
+ * @example
+ * await whenQuiet();                                          // nothing left running
+ * const verdict = await watch({ done: () => held >= 3, progress: () => arrived, floorMs: 250, handles: 'ignore' });
  */
-export interface QuietOptions {
-  /** Consecutive idle turns required. Default 20 (measured robust on a loaded 2-core machine). */
+const realSetImmediate = setImmediate;
+const realNow = performance.now.bind(performance);
+
+export interface WatchOptions {
+  /** Resolve 'done' as soon as this holds. */
+  done?: () => boolean;
+  /** A number that changes when the code under test makes progress; a change resets the count. */
+  progress?: () => number;
+  /** Consecutive turns without work before 'quiet'. Default 20 (measured robust on a loaded 2-core machine). */
   idleTurns?: number;
-  /** Resource counts that do not count as work (taken at the start of the operation). */
+  /** Also at least this many real ms without work. Default 0. It only delays a failure verdict. */
+  floorMs?: number;
+  /** Whether more handles and timers than at the start count as work. Default 'baseline'. */
+  handles?: 'baseline' | 'ignore';
+  /** Resource counts at the start of the operation. Default: taken one microtask after the call. */
   baseline?: Map<string, number>;
-  /** Stop polling (and never resolve) once this returns true: the caller no longer needs the answer. */
+  /** Requests the caller holds open on purpose (a probe's blocked reads): not work. */
+  heldRequests?: () => number;
+  /** Stop polling (the promise then never settles): the caller no longer needs the answer. */
   cancelled?: () => boolean;
 }
+
+export type QuietOptions = Omit<WatchOptions, 'done' | 'progress'>;
 
 export function countResources(): Map<string, number> {
   const counts = new Map<string, number>();
@@ -23,47 +49,79 @@ export function countResources(): Map<string, number> {
   return counts;
 }
 
-/**
- * Requests (a file operation, a DNS lookup, a close in progress) and immediates are short-lived:
- * any of them means work is under way, whoever started it. Only long-lived handles (servers,
- * sockets, timers such as mocha's own) are compared with the baseline.
- */
 function isRequest(type: string): boolean {
-  return type === 'Immediate' || /Req/.test(type);
+  return /Req/.test(type);
 }
 
 /** Immediates this module has scheduled and that have not run: polls must not see each other. */
 let ownImmediates = 0;
 function pollNextTurn(fn: () => void): void {
   ownImmediates += 1;
-  setImmediate(() => {
+  realSetImmediate(() => {
     ownImmediates -= 1;
     fn();
   });
 }
 
-function busy(baseline: Map<string, number>): boolean {
+function working(options: WatchOptions, baseline: Map<string, number>): boolean {
+  let requests = 0;
   for (const [type, count] of countResources()) {
-    const n = type === 'Immediate' ? count - ownImmediates : count;
-    if (n > 0 && (isRequest(type) || n > (baseline.get(type) ?? 0))) return true;
+    if (type === 'Immediate') {
+      if (count > ownImmediates) return true;
+    } else if (isRequest(type)) {
+      requests += count;
+    } else if (options.handles !== 'ignore' && count > (baseline.get(type) ?? 0)) {
+      return true;
+    }
   }
-  return false;
+  return requests > (options.heldRequests?.() ?? 0);
 }
 
-/** Resolves once the process has been idle (beyond `baseline`) for `idleTurns` turns in a row. */
-export async function whenQuiet(options: QuietOptions = {}): Promise<void> {
+/**
+ * Polls once per turn. Resolves 'done' as soon as `done()` holds, or 'quiet' once there was no
+ * work and no progress for `idleTurns` turns and `floorMs` ms.
+ */
+export async function watch(options: WatchOptions = {}): Promise<'done' | 'quiet'> {
   // Called first thing in a test, the default baseline must wait a microtask: mocha arms the
   // test's own timer just after the test function's synchronous part returns.
   if (!options.baseline) await Promise.resolve();
-  const { idleTurns = 20, baseline = countResources(), cancelled = () => false } = options;
+  const { idleTurns = 20, floorMs = 0, baseline = countResources(), cancelled = () => false, done = () => false, progress = () => 0 } = options;
   return new Promise((resolve) => {
     let idle = 0;
+    let quietSince = realNow();
+    let seen = progress();
     const turn = () => {
       if (cancelled()) return;
-      idle = busy(baseline) ? 0 : idle + 1;
-      if (idle >= idleTurns) resolve();
-      else pollNextTurn(turn);
+      if (done()) return resolve('done');
+      const now = progress();
+      if (now !== seen || working(options, baseline)) {
+        seen = now;
+        idle = 0;
+        quietSince = realNow();
+      } else {
+        idle += 1;
+      }
+      if (idle >= idleTurns && realNow() - quietSince >= floorMs) return resolve('quiet');
+      pollNextTurn(turn);
     };
     pollNextTurn(turn);
   });
+}
+
+/** Resolves once the process has had no work (beyond `baseline`) for `idleTurns` turns in a row. */
+export async function whenQuiet(options: QuietOptions = {}): Promise<void> {
+  await watch(options);
+}
+
+/** The stall floor: measured robust on a loaded 2-core machine; correct code never waits for it. */
+export const STALL_FLOOR_MS = 250;
+
+/**
+ * For detectors of "it should be doing N things at once": resolves 'done' as soon as `done()`
+ * holds, or 'stalled' once nothing but long-lived handles existed and nothing progressed for 20
+ * turns and 250 ms, i.e. `done()` will never hold.
+ */
+export async function untilDoneOrStalled(options: Omit<WatchOptions, 'handles'>): Promise<'done' | 'stalled'> {
+  const verdict = await watch({ floorMs: STALL_FLOOR_MS, ...options, handles: 'ignore' });
+  return verdict === 'done' ? 'done' : 'stalled';
 }

@@ -31,6 +31,9 @@ for (const name of kataNames()) {
     it('starter: the safety net passes, exactly the declared tests fail, coverage is below the gate', () => {
       expect(find('starter')?.problems, explain(find('starter'))).to.deep.equal([]);
     });
+    it('callback-hell check: the starter fails it, the reference passes it', () => {
+      expect(find('structure')?.problems, explain(find('structure'))).to.deep.equal([]);
+    });
     it('reference solution: every test passes and the coverage gate is met', () => {
       expect(find('solution')?.problems, explain(find('solution'))).to.deep.equal([]);
     });

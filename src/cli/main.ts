@@ -5,11 +5,12 @@ import { KataFormatError, UnknownKataError } from '../kata/errors';
 import { type Command, UsageError } from './command';
 import { checkCommand } from './commands/check';
 import { listCommand } from './commands/list';
+import { shapeCommand } from './commands/shape';
 import { tryCommand } from './commands/try';
 import { verifyCommand } from './commands/verify';
 import { color, say, warn } from './output';
 
-export const COMMANDS: readonly Command[] = [listCommand, checkCommand, tryCommand, verifyCommand];
+export const COMMANDS: readonly Command[] = [listCommand, checkCommand, shapeCommand, tryCommand, verifyCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -15,10 +15,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { checkKata } from '../check/check-kata';
 import type { Kata } from '../kata/metadata';
 import { type RunOptions, type RunResult, runKata, type TestResult } from '../runner/run-kata';
 
-export type CheckKind = 'starter' | 'solution' | 'wrong' | 'alternative' | 'format';
+export type CheckKind = 'starter' | 'solution' | 'wrong' | 'alternative' | 'format' | 'structure';
 
 export interface Check {
   kind: CheckKind;
@@ -51,6 +52,7 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
 
   const jobs: Array<() => Promise<Check>> = [];
   if (wanted('format')) jobs.push(async () => checkFormat(kata));
+  if (wanted('structure')) jobs.push(() => checkStructure(kata));
   if (wanted('starter')) jobs.push(() => run(kata, 'starter', 'starter (the learner\'s files as shipped)', {}, checkStarter));
   if (wanted('solution')) jobs.push(() => run(kata, 'solution', `reference solution ${meta.solution}`, { implDirs: [solution], extraSpecs: pinning }, checkSolution));
   if (wanted('wrong')) {
@@ -160,13 +162,22 @@ function checkFormat(kata: Kata): Check {
   return { kind: 'format', subject: 'kata format', problems, failures: [] };
 }
 
+/** The callback-hell check must fail the starter (there is a pyramid to remove) and pass the reference. */
+async function checkStructure(kata: Kata): Promise<Check> {
+  const [starter, reference] = await Promise.all([checkKata(kata), checkKata(kata, { dir: kata.meta.solution })]);
+  const problems: string[] = [];
+  if (starter.passed) problems.push('the starter passes the callback-hell check: the kata has no structure left to refactor, or its "check" settings turn off what it teaches.');
+  for (const f of reference.findings) problems.push(`the reference solution fails the callback-hell check at ${f.file}:${f.line} (${f.rule}): ${f.message}`);
+  return { kind: 'structure', subject: 'callback-hell check (starter fails, reference passes)', problems, failures: [] };
+}
+
 function firstLine(text: string | undefined): string {
   return (text ?? '(no message)').split('\n')[0]!.slice(0, 200);
 }
 
 /** Runs the jobs, at most `limit` at a time, keeping their order in the result. */
 async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
+  const results: T[] = [];
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {

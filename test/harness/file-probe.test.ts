@@ -100,7 +100,11 @@ describe('harness: file probe (named pipes)', () => {
     it('passes a pool that keeps 2 reads going and never more', async () => {
       const texts = await pipes.expectBoundedReads('readAll(files, 2)', 2, () => readAllPooled(pipes.paths, 2));
       expect(texts).to.deep.equal(['A', 'B', 'C', 'D']);
-      expect(pipes.report()).to.deep.equal({ maxAtOnce: 2, started: ['a.txt', 'b.txt', 'c.txt', 'd.txt'] });
+      const { maxAtOnce, started } = pipes.report();
+      expect(maxAtOnce).to.equal(2);
+      // The pool starts a and b together; which open the probe sees first is the thread pool's choice.
+      expect(started.slice(0, 2)).to.have.members(['a.txt', 'b.txt']);
+      expect(started).to.have.members(['a.txt', 'b.txt', 'c.txt', 'd.txt']);
     });
 
     it('passes a limit above the number of files', async () => {

@@ -105,6 +105,26 @@ function faultFor(call: FsCall, file: string): NodeJS.ErrnoException | undefined
   return undefined;
 }
 
+/**
+ * A close that fails still releases the descriptor (as close(2) does on EIO), so the fault must
+ * close it for real and then report the error; otherwise the leak check blames the code under test.
+ */
+function failedClose(this: unknown, original: AnyFn, args: unknown[], api: RecordedCall['api'], err: NodeJS.ErrnoException): unknown {
+  if (api === 'sync') {
+    try {
+      original.apply(this, args);
+    } catch {
+      // The error to report is the injected one, whatever the real close said.
+    }
+    throw err;
+  }
+  const cb = args[args.length - 1];
+  original.call(this, args[0], () => {
+    if (typeof cb === 'function') (cb as AnyFn)(err);
+  });
+  return undefined;
+}
+
 function copyProps(from: object, to: object): void {
   for (const key of Reflect.ownKeys(from)) {
     if (key === 'length' || key === 'name' || key === 'prototype') continue;
@@ -123,6 +143,7 @@ function wrap(target: Record<string, unknown>, name: string, call: FsCall, api: 
     const err = faultFor(call, file);
     recorded.push({ call, path: file, api, failed: err !== undefined });
     if (!err) return original.apply(this, args);
+    if (call === 'close') return failedClose.call(this, original, args, api, err);
     if (api === 'sync') throw err;
     if (api === 'promise') return Promise.reject(err);
     const cb = args[args.length - 1];

@@ -34,7 +34,10 @@ const annotated = new WeakSet<object>();
 process.prependListener('uncaughtException', (err: unknown) => {
   if (!(err instanceof Error) || annotated.has(err) || isMochaError(err)) return;
   annotated.add(err);
+  const header = `${err.name}: ${err.message}`;
   err.message = messages.escapedException(err);
+  // mocha prints the stack, which was computed with the old message: rewrite its first line too.
+  if (err.stack?.startsWith(header)) err.stack = `${err.name}: ${err.message}${err.stack.slice(header.length)}`;
 });
 
 function isMochaError(err: Error): boolean {

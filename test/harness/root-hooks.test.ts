@@ -147,6 +147,18 @@ describe('harness fsFaults: failing fs calls whatever API the code uses', () => 
     expect(err.message).to.equal(`EIO: injected by the test, readFile '${tmp.file('a.txt')}'`);
   });
 
+  it('a failed close still releases the descriptor, as close(2) does, so no fd leaks', async () => {
+    const fd = fs.openSync(tmp.file('a.txt'), 'r');
+    fsFaults.inject({ call: 'close', code: 'EIO' });
+    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => fs.close(fd, resolve));
+    expect(err?.code).to.equal('EIO');
+    expect(fs.existsSync(`/proc/self/fd/${fd}`), 'the descriptor is closed after all').to.equal(false);
+    const fd2 = fs.openSync(tmp.file('b.txt'), 'r');
+    fsFaults.inject({ call: 'close', code: 'EIO' });
+    expect(() => fs.closeSync(fd2)).to.throw(/EIO/);
+    expect(fs.existsSync(`/proc/self/fd/${fd2}`)).to.equal(false);
+  });
+
   it('calls back asynchronously with the injected error, as the real API would', async () => {
     fsFaults.inject({ call: 'readFile', code: 'EIO' });
     let returned = false;

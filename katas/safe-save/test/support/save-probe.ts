@@ -1,0 +1,322 @@
+/**
+ * Test support for safe-save: what the kata's tests need beyond the harness's fsFaults.
+ *
+ * - Faults at each step of a save, whatever fs API the code under test uses. fsFaults fails the
+ *   functions on `fs` and `fs.promises`; it does not reach FileHandle methods (`handle.writeFile`,
+ *   `handle.sync`), `fs.write`/`fs.writev`/`fs.fdatasync`, nor a close that really closes before
+ *   it reports its error. This module adds those, and arms both for each step.
+ * - An ordered log of flushes (with the file each one flushed, read from /proc/self/fd) and
+ *   renames, so a test can tell whether the temp file was fsynced before it replaced the document.
+ * - A hold: the first rename onto a given file waits until the test releases it, so a test can
+ *   stop a save mid-way, start another, and only then let the first one go on. No clock involved.
+ *
+ * The fs wrappers are installed when this module loads; import it before the code under test, so
+ * that code captures the wrappers if it captures fs functions at load time. While nothing is
+ * armed they only log and pass the call through.
+ *
+ * Kata-local on purpose (the harness is shared): see .meta/review.md, "What the harness should
+ * offer", for what fsFaults could gain so this file can shrink.
+ */
+import fs = require('node:fs');
+import * as path from 'node:path';
+
+import { fsFaults } from '../../../../src/harness';
+
+/** The steps of a safe save, as a learner would name them. */
+export const STEPS = {
+  create: 'create the temp file',
+  write: 'write the new version to the temp file',
+  flush: 'flush the temp file to disk (fsync)',
+  backup: 'keep the previous version as .bak',
+  rename: 'rename the temp file onto the document',
+} as const;
+export type Step = keyof typeof STEPS;
+
+export interface LogEntry {
+  op: 'flush' | 'rename';
+  /** The file flushed, or the source of the rename (normalised: see `SaveProbe.normalise`). */
+  file: string;
+  /** The target of a rename. */
+  to?: string;
+}
+
+export interface Hold {
+  /** Whether the held rename has been called (and is now waiting). */
+  reached(): boolean;
+  /** Lets the held rename (and any later one) go on. */
+  release(): void;
+}
+
+export interface SaveProbe {
+  /** Arms a failure with `code` at `step` of the next save of `doc` (an absolute path). */
+  failAt(step: Step, doc: string, code: string): void;
+  /** Arms a failure with `code` of every cleanup call: closing, unlinking or removing files next to `doc`. */
+  failCleanup(doc: string, code: string): void;
+  /** Whether a failure armed by failAt has fired (false means the code never made such a call). */
+  stepFired(): boolean;
+  /** Whether a failure armed by failCleanup has fired. */
+  cleanupFired(): boolean;
+  /** Flushes and renames since the test started, in order. */
+  log(): readonly LogEntry[];
+  /** Holds the first rename onto `target` until `release()`. One hold at a time. */
+  hold(target: string): Hold;
+  /** `file` with its folder's symlinks resolved, as the log records paths. */
+  normalise(file: string): string;
+}
+
+type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
+type OwnKind = 'write' | 'flush' | 'close';
+
+interface OwnRule {
+  kind: OwnKind;
+  code: string;
+  /** Fail every matching call (cleanup) or only the first. */
+  every: boolean;
+  fired: number;
+}
+
+const ownRules: OwnRule[] = [];
+const entries: LogEntry[] = [];
+let held: { target: string; reached: boolean; release: () => void; gate: Promise<void> } | undefined;
+
+const CLEANUP_CALLS: ReadonlySet<string> = new Set(['unlink', 'rm', 'rmdir']);
+const INSTALLED = Symbol.for('callback-katas.safe-save.save-probe');
+const HANDLE_PATCHED = Symbol.for('callback-katas.safe-save.save-probe.file-handle');
+
+function normalise(file: string): string {
+  const abs = path.resolve(file);
+  try {
+    return path.join(fsFaults.untracked(() => fs.realpathSync(path.dirname(abs))), path.basename(abs));
+  } catch {
+    return abs;
+  }
+}
+
+function pathOfFd(fd: unknown): string {
+  if (typeof fd !== 'number') return `fd ${String(fd)}`;
+  try {
+    return fsFaults.untracked(() => fs.readlinkSync(`/proc/self/fd/${fd}`));
+  } catch {
+    return `fd ${fd}`;
+  }
+}
+
+function ownFault(kind: OwnKind, what: string): NodeJS.ErrnoException | undefined {
+  const rule = ownRules.find((r) => r.kind === kind && (r.every || r.fired === 0));
+  if (!rule) return undefined;
+  rule.fired += 1;
+  const err: NodeJS.ErrnoException = new Error(`${rule.code}: injected by the test, ${what}`);
+  err.code = rule.code;
+  err.syscall = what;
+  return err;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Replaces `target[name]` with `make(original)`, keeping the original's own properties (util.promisify.custom). */
+function replace(target: Record<string, unknown>, name: string, make: (original: AnyFn) => AnyFn): void {
+  const original = target[name] as AnyFn | undefined;
+  if (typeof original !== 'function') return;
+  const wrapper = make(original);
+  for (const key of Reflect.ownKeys(original)) {
+    if (key === 'length' || key === 'name' || key === 'prototype') continue;
+    Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(original, key)!);
+  }
+  Object.defineProperty(wrapper, 'name', { value: original.name });
+  target[name] = wrapper;
+}
+
+/** The hold, if `to` is its target and it has not been reached yet: the caller must wait for the gate. */
+function holdFor(to: unknown): Promise<void> | undefined {
+  if (!held || held.reached || typeof to !== 'string' || normalise(to) !== held.target) return undefined;
+  held.reached = true;
+  return held.gate;
+}
+
+function installFsWrappers(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[INSTALLED]) return;
+  g[INSTALLED] = true;
+  const cbApi = fs as unknown as Record<string, unknown>;
+  const promiseApi = fs.promises as unknown as Record<string, unknown>;
+
+  // fs.write / fs.writev: not in fsFaults. fs.writeFile(fd) and write streams go through them too.
+  for (const name of ['write', 'writev']) {
+    replace(cbApi, name, (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const err = ownFault('write', `fs.${name}`);
+        const cb = args[args.length - 1];
+        if (err && typeof cb === 'function') return void process.nextTick(cb as AnyFn, err);
+        return original.apply(this, args);
+      },
+    );
+  }
+
+  // fs.fsync is failed by fsFaults; fs.fdatasync is not. Both are logged with the file they flush.
+  for (const name of ['fsync', 'fdatasync']) {
+    replace(cbApi, name, (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        entries.push({ op: 'flush', file: pathOfFd(args[0]) });
+        const err = name === 'fdatasync' ? ownFault('flush', 'fs.fdatasync') : undefined;
+        const cb = args[args.length - 1];
+        if (err && typeof cb === 'function') return void process.nextTick(cb as AnyFn, err);
+        return original.apply(this, args);
+      },
+    );
+  }
+
+  // A cleanup fault on fs.close really closes the fd, then reports the error: a failed close
+  // still releases the descriptor on Linux, and a leak check must not blame the code for it.
+  replace(cbApi, 'close', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      const err = ownFault('close', 'fs.close');
+      const cb = args[args.length - 1];
+      if (!err || typeof cb !== 'function') return original.apply(this, args);
+      return original.apply(this, [...args.slice(0, -1), () => (cb as AnyFn)(err)]);
+    },
+  );
+
+  replace(cbApi, 'rename', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      entries.push({ op: 'rename', file: normalise(String(args[0])), to: normalise(String(args[1])) });
+      const gate = holdFor(args[1]);
+      if (!gate) return original.apply(this, args);
+      void gate.then(() => original.apply(this, args));
+      return undefined;
+    },
+  );
+  replace(promiseApi, 'rename', (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      entries.push({ op: 'rename', file: normalise(String(args[0])), to: normalise(String(args[1])) });
+      const gate = holdFor(args[1]);
+      return gate ? gate.then(() => original.apply(this, args)) : original.apply(this, args);
+    },
+  );
+}
+
+/** FileHandle methods live on a prototype no module exports: reach it through a handle. */
+async function patchFileHandle(): Promise<void> {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[HANDLE_PATCHED]) return;
+  const handle = await fsFaults.untracked(() => fs.promises.open(__filename, 'r'));
+  const proto = Object.getPrototypeOf(handle) as Record<string, unknown>;
+  await handle.close();
+  if (g[HANDLE_PATCHED]) return;
+  g[HANDLE_PATCHED] = true;
+  for (const name of ['write', 'writev', 'writeFile', 'appendFile']) {
+    replace(proto, name, (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const err = ownFault('write', `filehandle.${name}`);
+        return err ? Promise.reject(err) : original.apply(this, args);
+      },
+    );
+  }
+  for (const name of ['sync', 'datasync']) {
+    replace(proto, name, (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        entries.push({ op: 'flush', file: pathOfFd((this as { fd?: unknown }).fd) });
+        const err = ownFault('flush', `filehandle.${name}`);
+        return err ? Promise.reject(err) : original.apply(this, args);
+      },
+    );
+  }
+}
+
+installFsWrappers();
+
+/**
+ * Registers the hooks (in the enclosing describe; call it before useTempDir so a hold is
+ * released before the folder goes) and returns the probe.
+ */
+export function useSaveProbe(): SaveProbe {
+  before(patchFileHandle);
+  beforeEach(() => {
+    ownRules.length = 0;
+    entries.length = 0;
+    held = undefined;
+  });
+  afterEach(() => {
+    ownRules.length = 0;
+    held?.release();
+    held = undefined;
+  });
+
+  const failedCalls = () => fsFaults.calls().filter((c) => c.failed);
+  return {
+    failAt(step, doc, code) {
+      const dir = path.dirname(doc);
+      const name = path.basename(doc);
+      // Anything in the document's folder but the document and its .bak: the temp file, whatever its name.
+      const scratch = new RegExp(`^${escape(dir + path.sep)}(?!${escape(name)}(\\.bak)?$)`);
+      const exactly = (file: string) => new RegExp(`^${escape(file)}$`);
+      switch (step) {
+        case 'create':
+          fsFaults.inject({ call: 'open', path: scratch, code });
+          fsFaults.inject({ call: 'writeFile', path: scratch, code });
+          break;
+        case 'write':
+          // The first write of any kind: fs.writeFile / fs.promises.writeFile (to a path, an fd
+          // or a FileHandle), fs.write(v), handle.write(v)/writeFile.
+          fsFaults.inject({ call: 'writeFile', code });
+          ownRules.push({ kind: 'write', code, every: false, fired: 0 });
+          break;
+        case 'flush':
+          fsFaults.inject({ call: 'fsync', code });
+          ownRules.push({ kind: 'flush', code, every: false, fired: 0 });
+          break;
+        case 'backup':
+          // Whatever keeps the previous version: a rename, copy or link of the document, or a
+          // write of the .bak file.
+          for (const call of ['rename', 'copyFile', 'link'] as const) fsFaults.inject({ call, path: exactly(doc), code });
+          for (const call of ['writeFile', 'open'] as const) fsFaults.inject({ call, path: exactly(`${doc}.bak`), code });
+          break;
+        case 'rename':
+          fsFaults.inject({ call: 'rename', path: scratch, code });
+          break;
+      }
+    },
+    failCleanup(doc, code) {
+      const scratch = new RegExp(`^${escape(path.dirname(doc) + path.sep)}`);
+      for (const call of ['unlink', 'rm', 'rmdir'] as const) fsFaults.inject({ call, path: scratch, fromCall: 1, code });
+      ownRules.push({ kind: 'close', code, every: true, fired: 0 });
+    },
+    stepFired: () => failedCalls().some((c) => !CLEANUP_CALLS.has(c.call)) || ownRules.some((r) => r.kind !== 'close' && r.fired > 0),
+    cleanupFired: () => failedCalls().some((c) => CLEANUP_CALLS.has(c.call)) || ownRules.some((r) => r.kind === 'close' && r.fired > 0),
+    log: () => entries,
+    hold(target) {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const state = { target: normalise(target), reached: false, release, gate };
+      held = state;
+      return { reached: () => state.reached, release };
+    },
+    normalise,
+  };
+}
+
+/** Every error reachable from `err` through AggregateError.errors, cause, and SuppressedError's error/suppressed. */
+export function errorsIn(err: unknown): unknown[] {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): void => {
+    if (e === null || e === undefined || seen.has(e) || seen.size > 50) return;
+    seen.add(e);
+    if (typeof e !== 'object') return;
+    const o = e as { errors?: unknown; cause?: unknown; error?: unknown; suppressed?: unknown };
+    if (Array.isArray(o.errors)) o.errors.forEach(walk);
+    walk(o.cause);
+    walk(o.error);
+    walk(o.suppressed);
+  };
+  walk(err);
+  return [...seen];
+}
+
+/** The `code`s of every error reachable from `err`. */
+export function codesIn(err: unknown): string[] {
+  return errorsIn(err).flatMap((e) => {
+    const code = (e as { code?: unknown } | null)?.code;
+    return typeof code === 'string' ? [code] : [];
+  });
+}

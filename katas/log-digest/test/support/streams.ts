@@ -1,0 +1,57 @@
+/**
+ * Real readable streams whose chunk boundaries the test chooses, for "a line cut between two
+ * chunks", and one that fails halfway.
+ *
+ * Each chunk is pushed on its own turn of the event loop, only when the stream is read, so a
+ * consumer sees exactly these chunks, whichever way it reads: 'data' events, readline, or
+ * `for await` (which, in byte mode, would merge chunks that were already buffered together).
+ * `Readable.from(buffers)` does not give that guarantee: it pushes synchronously while the
+ * buffer has room.
+ */
+import { Readable } from 'node:stream';
+
+/** A byte stream that delivers `chunks` one by one, then ends (or fails with `error`). */
+export function chunkedStream(chunks: readonly Buffer[], error?: Error): Readable {
+  let next = 0;
+  let pending = false;
+  return new Readable({
+    read() {
+      if (pending) return;
+      pending = true;
+      setImmediate(() => {
+        pending = false;
+        if (next < chunks.length) this.push(chunks[next++]);
+        else if (error) this.destroy(error);
+        else this.push(null);
+      });
+    },
+  });
+}
+
+/** `bytes` cut in two at byte `at`. */
+export function splitAt(bytes: Buffer, at: number): Buffer[] {
+  return [bytes.subarray(0, at), bytes.subarray(at)];
+}
+
+/** `bytes` one byte per chunk. */
+export function byteByByte(bytes: Buffer): Buffer[] {
+  return [...bytes].map((b) => Buffer.from([b]));
+}
+
+/** Where a cut at byte `at` falls, in a learner's words: which line, and inside what. */
+export function describeCut(bytes: Buffer, at: number): string {
+  const before = bytes.subarray(0, at).toString('latin1');
+  const line = before.split('\n').length;
+  const isContinuation = (i: number) => i < bytes.length && (bytes[i]! & 0xc0) === 0x80;
+  if (isContinuation(at)) {
+    let start = at - 1;
+    while (start > 0 && isContinuation(start)) start -= 1;
+    let end = at;
+    while (isContinuation(end)) end += 1;
+    const char = bytes.subarray(start, end).toString('utf8');
+    return `the cut at byte ${at} falls inside the ${end - start}-byte UTF-8 character "${char}" on line ${line}`;
+  }
+  if (bytes[at - 1] === 0x0d && bytes[at] === 0x0a) return `the cut at byte ${at} falls between the "\\r" and the "\\n" ending line ${line}`;
+  if (bytes[at - 1] === 0x0a) return `the cut at byte ${at} falls at the start of line ${line}`;
+  return `the cut at byte ${at} falls inside line ${line}`;
+}

@@ -15,4 +15,4 @@ export { chunksFor, startLineServer, useLineServer, type Delivery, type LineConn
 export { httpFaults, startLoopbackServer, useLoopbackServer, type CannedResponse, type Gate, type LoopbackServer, type RecordedRequest, type Reply } from './loopback-server';
 export { describeValue, messages, networkMessages, probeMessages } from './messages';
 export { countResources, STALL_FLOOR_MS, untilDoneOrStalled, watch, whenQuiet } from './quiet';
-export { symlink, useTempDir, writeTree, type TempDir, type Tree } from './temp-dir';
+export { isSymlink, symlink, useTempDir, writeTree, type TempDir, type Tree } from './temp-dir';

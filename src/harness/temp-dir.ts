@@ -49,12 +49,20 @@ export const KEEP_ENV = 'KATA_KEEP_TMP';
 /** Creates `tree` under `root`. */
 export async function writeTree(root: string, tree: Tree): Promise<void> {
   await fs.mkdir(root, { recursive: true });
-  for (const [name, entry] of Object.entries(tree)) {
-    const at = path.join(root, name);
-    if (typeof entry === 'string' || Buffer.isBuffer(entry)) await fs.writeFile(at, entry);
-    else if (SYMLINK in entry) await fs.symlink((entry as Symlink).target, at);
-    else await writeTree(at, entry as Tree);
-  }
+  // The entries of a folder are independent (a symlink may dangle until its target exists).
+  await Promise.all(
+    Object.entries(tree).map(([name, entry]) => {
+      const at = path.join(root, name);
+      if (typeof entry === 'string' || Buffer.isBuffer(entry)) return fs.writeFile(at, entry);
+      if (isSymlink(entry)) return fs.symlink(entry.target, at);
+      return writeTree(at, entry);
+    }),
+  );
+}
+
+/** True for an entry made by {@link symlink}. */
+export function isSymlink(entry: Tree[string]): entry is Symlink {
+  return typeof entry === 'object' && !Buffer.isBuffer(entry) && SYMLINK in entry;
 }
 
 /** Registers beforeEach/afterEach hooks in the enclosing `describe` that give each test a directory. */

@@ -33,7 +33,7 @@ import fs = require('node:fs');
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { callPromise, describeValue, fsFaults, KataAssertionError, messages, scopedCapture, type ScopedCapture, type Tree, untilDoneOrStalled, whenQuiet } from '../../../../src/harness';
+import { callPromise, describeValue, fsFaults, KataAssertionError, messages, scopedCapture, type ScopedCapture, type Tree, untilDoneOrStalled, whenQuiet, isSymlink, writeTree } from '../../../../src/harness';
 
 /** The calls counted: every way to read an entry's size and type by path. */
 const COUNTED = ['lstat', 'stat'] as const;
@@ -157,21 +157,7 @@ if (!g[INSTALLED]) {
 // What the tree holds, from the tree literal the test wrote: which entries a walk must look at,
 // and which of them are folders (symlinks are not: they are counted, never followed).
 
-const isFolder = (entry: Tree[string]): entry is Tree =>
-  typeof entry === 'object' && !Buffer.isBuffer(entry) && Object.getOwnPropertySymbols(entry).length === 0;
-
-/** Writes `tree` under `root`, each folder's entries at the same time (the harness's writeTree goes one by one: slow for hundreds). */
-async function writeTreeAtOnce(root: string, tree: Tree): Promise<void> {
-  await fs.promises.mkdir(root, { recursive: true });
-  await Promise.all(
-    Object.entries(tree).map(async ([name, entry]) => {
-      const at = path.join(root, name);
-      if (typeof entry === 'string' || Buffer.isBuffer(entry)) return fs.promises.writeFile(at, entry);
-      if (!isFolder(entry)) return fs.promises.symlink((entry as { target: string }).target, at);
-      return writeTreeAtOnce(at, entry);
-    }),
-  );
-}
+const isFolder = (entry: Tree[string]): entry is Tree => typeof entry === 'object' && !Buffer.isBuffer(entry) && !isSymlink(entry);
 
 /**
  * Registers before/after hooks in the enclosing `describe` that write `tree` once into a folder
@@ -185,7 +171,7 @@ export function useSharedTree(prefix: string, tree: Tree): { readonly path: stri
     this.timeout(30_000);
     current = await fsFaults.untracked(async () => {
       const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
-      await writeTreeAtOnce(dir, tree);
+      await writeTree(dir, tree);
       return dir;
     });
   });

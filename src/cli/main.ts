@@ -1,16 +1,39 @@
 /**
- * `kata`: the learner's command. `kata <verb> [args]`; `kata --help` lists the verbs.
+ * `kata`: the learner's command. `kata <verb> [args]`; `kata --help` lists the verbs. With no
+ * verb, a menu of the katas in a terminal, or the list when there is none (CI, a pipe).
  */
+import * as path from 'node:path';
+
+import { listKatas } from '../kata/catalog';
 import { KataFormatError, UnknownKataError } from '../kata/errors';
 import { type Command, UsageError } from './command';
 import { checkCommand } from './commands/check';
+import { hintCommand } from './commands/hint';
 import { listCommand } from './commands/list';
+import { nextCommand } from './commands/next';
+import { resetCommand } from './commands/reset';
 import { shapeCommand } from './commands/shape';
+import { solutionCommand } from './commands/solution';
+import { testCommand } from './commands/test';
 import { tryCommand } from './commands/try';
 import { verifyCommand } from './commands/verify';
+import { watchCommand } from './commands/watch';
+import { pickKata } from './menu';
 import { color, say, warn } from './output';
 
-export const COMMANDS: readonly Command[] = [listCommand, checkCommand, shapeCommand, tryCommand, verifyCommand];
+export const COMMANDS: readonly Command[] = [
+  listCommand,
+  nextCommand,
+  watchCommand,
+  testCommand,
+  hintCommand,
+  checkCommand,
+  solutionCommand,
+  resetCommand,
+  tryCommand,
+  shapeCommand,
+  verifyCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -18,6 +41,7 @@ function help(): string {
     'kata: refactor legacy callback code to promises, async/await and worker threads.',
     '',
     'Usage: kata <command> [options]     (kata <command> --help for more)',
+    '       kata                         a menu of the katas (in a terminal; else the list)',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
@@ -25,9 +49,10 @@ function help(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb === undefined) return listCommand.run([]);
+  if (verb === undefined) return menu();
   if (verb === '--help' || verb === '-h' || verb === 'help') {
-    say(help());
+    const about = COMMANDS.find((c) => c.name === rest[0]);
+    say(about ? `kata ${about.name}: ${about.summary}\n\n${about.usage}` : help());
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === verb);
@@ -42,14 +67,29 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      warn(`kata ${command.name}: ${err.message}`, '', command.usage);
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      warn(`kata ${command.name}: ${(err as Error).message}`, '', command.usage);
       return 2;
     }
     if (err instanceof UnknownKataError || err instanceof KataFormatError) {
       warn(color.red(err.message));
+      const deleted = err instanceof KataFormatError && /^field "files\[\d+\]" names .*, which does not exist\.$/.test(err.problem);
+      if (deleted) warn(`  Deleted by accident? ${color.cyan(`kata reset ${path.basename(path.dirname(err.where))}`)} restores the kata's starter (your files go to a backup folder first).`);
       return 1;
     }
     throw err;
   }
+}
+
+/** util.parseArgs's own errors (an unknown option, a missing value) are usage errors too. */
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+async function menu(): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return listCommand.run([]);
+  const kata = await pickKata(listKatas());
+  if (!kata) return 0;
+  return watchCommand.run([kata.name]);
 }

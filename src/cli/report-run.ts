@@ -5,6 +5,7 @@
 import type { Kata } from '../kata/metadata';
 import type { RunResult } from '../runner/run-kata';
 import { findUncovered, lineRanges } from '../runner/uncovered';
+import { formatCrash } from './crash';
 import { color, fail, ok, say } from './output';
 
 /** Prints the summary; returns true when the kata is green and the coverage gate is met. */
@@ -18,7 +19,8 @@ export function reportRun(kata: Kata, result: RunResult): boolean {
     return false;
   }
   if (result.crash) {
-    say(fail('The tests could not run:'), `  ${result.crash.replace(/\n/g, '\n  ')}`);
+    // The learner's file and line, with the line itself: never the tool's stack.
+    say(...formatCrash(result.crash, kata.dir));
     return false;
   }
   const passed = result.tests.filter((t) => t.state === 'passed').length;
@@ -26,23 +28,32 @@ export function reportRun(kata: Kata, result: RunResult): boolean {
   const green = passed === total && total > 0;
   say('', green ? ok(`${passed} of ${total} tests pass.`) : fail(`${passed} of ${total} tests pass.`));
 
+  const covered = reportCoverage(kata, result, green);
+  return green && covered;
+}
+
+/**
+ * The coverage part of the summary: whether the gate is met and, when not, which lines of which
+ * file never ran and what that usually means at this point of the kata. Returns true when met.
+ */
+export function reportCoverage(kata: Kata, result: RunResult, green: boolean): boolean {
   const cov = result.coverage;
   if (!cov) return false;
   if (cov.shortfalls.length === 0) {
     say(ok('Coverage gate met.'));
-  } else {
-    say(fail(`Coverage gate not met: ${cov.shortfalls.map((s) => `${s.metric} ${s.pct}% (gate ${s.required}%)`).join(', ')}.`));
-    for (const u of findUncovered(cov.detailFile, kata.dir)) {
-      const where = [u.lines.length ? `lines ${lineRanges(u.lines)}` : '', u.branchLines.length ? `branches on lines ${lineRanges(u.branchLines)}` : ''].filter(Boolean).join('; ');
-      say(`  ${color.bold(u.file)}: ${where} never ran.`);
-    }
-    say(
-      color.dim(
-        green
-          ? '  Code no test reaches is usually dead callback plumbing left from the legacy version: delete it, or write the test that reaches it.'
-          : '  Before the refactor, each uncovered line is legacy behaviour no test pins yet: pin it with a test in test/mine/.',
-      ),
-    );
+    return true;
   }
-  return green && cov.shortfalls.length === 0;
+  say(fail(`Coverage gate not met: ${cov.shortfalls.map((s) => `${s.metric} ${s.pct}% (gate ${s.required}%)`).join(', ')}.`));
+  for (const u of findUncovered(cov.detailFile, kata.dir)) {
+    const where = [u.lines.length ? `lines ${lineRanges(u.lines)}` : '', u.branchLines.length ? `branches on lines ${lineRanges(u.branchLines)}` : ''].filter(Boolean).join('; ');
+    say(`  ${color.bold(u.file)}: ${where} never ran.`);
+  }
+  say(
+    color.dim(
+      green
+        ? '  Code no test reaches is usually dead callback plumbing left from the legacy version: delete it, or write the test that reaches it.'
+        : '  Before the refactor, each uncovered line is legacy behaviour no test pins yet: pin it with a test in test/mine/.',
+    ),
+  );
+  return false;
 }

@@ -13,3 +13,9 @@ export function kataFromArgs(name: string | undefined): Kata {
     throw new UsageError('name a kata, or run this inside a kata folder (katas/<name>).');
   }
 }
+
+/** The kata of a verb that takes at most one positional argument: the kata. */
+export function resolveKata(positionals: readonly string[]): Kata {
+  if (positionals.length > 1) throw new UsageError(`expected one kata, got ${positionals.length}: ${positionals.join(' ')}.`);
+  return kataFromArgs(positionals[0]);
+}

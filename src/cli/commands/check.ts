@@ -1,30 +1,69 @@
 import { parseArgs } from 'node:util';
 
-import { checkKata } from '../../check/check-kata';
-import { formatCheck } from '../../check/report-check';
-import { runKata } from '../../runner/run-kata';
+import type { Kata } from '../../kata/metadata';
+import { type RunResult, runKata } from '../../runner/run-kata';
 import type { Command } from '../command';
-import { say } from '../output';
+import { color, say } from '../output';
+import { recordResult } from '../record-run';
 import { reportRun } from '../report-run';
-import { kataFromArgs } from '../resolve-kata';
+import { resolveKata } from '../resolve-kata';
+import { formatSummary } from '../summary';
 
 export const checkCommand: Command = {
   name: 'check',
   summary: 'Run a kata: its tests, the coverage gate and the callback-hell check (what `npm test` in the kata folder does).',
-  usage: 'Usage: kata check [kata]\n\n  kata    the kata to run (default: the kata folder you are in)\n\nDone means all three pass.',
+  usage: [
+    'Usage: kata check [kata] [--json]',
+    '',
+    '  kata     the kata to run (default: the kata folder you are in)',
+    '  --json   print the results as JSON (tests summary, coverage, structure check)',
+    '',
+    'Done means all three pass.',
+  ].join('\n'),
   async run(args) {
-    const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
-    const kata = kataFromArgs(positionals[0]);
-    // The structure check runs in this process while the tests run in a child: two cores, one wait.
-    const structure = checkKata(kata);
-    const result = await runKata(kata, { print: true });
-    try {
-      const testsOk = reportRun(kata, result);
-      const shape = await structure;
-      say('', ...formatCheck(shape, 8));
-      return testsOk && shape.passed ? 0 : 1;
-    } finally {
-      result.dispose();
-    }
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
+    const kata = resolveKata(positionals);
+    const outcome = await runFullCheck(kata, { json: Boolean(values.json) });
+    return outcome.done ? 0 : 1;
   },
 };
+
+/**
+ * Tests with coverage, then the callback-hell check; prints both (or JSON) and records the
+ * outcome in the learner's progress. Also what `c` does in `kata watch`.
+ */
+export async function runFullCheck(kata: Kata, options: { json?: boolean } = {}): Promise<{ done: boolean }> {
+  // Lazy: ESLint and TypeScript take a second to load, which `kata list` should not pay.
+  const { checkKata } = require('../../check/check-kata') as typeof import('../../check/check-kata');
+  const { formatCheck } = require('../../check/report-check') as typeof import('../../check/report-check');
+  // The structure check runs in this process while the tests run in a child: two cores, one wait.
+  const structure = checkKata(kata);
+  structure.catch(() => undefined); // awaited below; a crash of the tests must not leave it unhandled
+  const result = await runKata(kata, { print: !options.json });
+  try {
+    const testsOk = options.json ? greenWithCoverage(result) : reportRun(kata, result);
+    const shape = await structure;
+    const { summary } = recordResult(kata, result, shape.passed);
+    const done = testsOk && shape.passed;
+    if (options.json) {
+      say(JSON.stringify({ done, summary, coverage: result.coverage ? { total: result.coverage.total, shortfalls: result.coverage.shortfalls } : undefined, check: { passed: shape.passed, findings: shape.findings, scorecard: shape.scorecard } }, null, 2));
+      return { done };
+    }
+    say('', ...formatCheck(shape, 8));
+    if (done) {
+      say('', color.green(color.bold(`Done: ${kata.name} is green, the coverage gate is met and the callback-hell check passes.`)), `Compare with the reference: ${color.cyan(`kata solution ${kata.name}`)}   Then: ${color.cyan('kata next')}`);
+    } else if (!summary.crash && !summary.timedOut) {
+      // What to do next: the next failing test, its step, the hints (the pass count is printed above).
+      say('', ...formatSummary(kata, summary).slice(1).filter((line, i) => i > 0 || line !== ''));
+    }
+    return { done };
+  } finally {
+    result.dispose();
+  }
+}
+
+/** What reportRun returns, without printing: every test ran and passed, and the coverage gate is met. */
+function greenWithCoverage(result: RunResult): boolean {
+  const green = !result.crash && !result.timedOut && result.tests.length > 0 && result.tests.every((t) => t.state !== 'failed');
+  return green && result.coverage?.shortfalls.length === 0;
+}

@@ -2,26 +2,48 @@ import { parseArgs } from 'node:util';
 
 import { listKatas } from '../../kata/catalog';
 import type { Command } from '../command';
-import { color, say } from '../output';
+import { fingerprint } from '../learner-files';
+import { color, note, say } from '../output';
+import { formatStatus, readProgress, statusOf, statusWidth } from '../progress';
 
 export const listCommand: Command = {
   name: 'list',
-  summary: 'List the katas in learning order.',
-  usage: 'Usage: kata list [--json]',
+  summary: 'List the katas in learning order, with your status in each.',
+  usage: [
+    'Usage: kata list [--json]',
+    '',
+    '  --json   print the list as JSON',
+    '',
+    'Status: not started; red n/m (n of m tests pass); green (every test passes); done (green, the',
+    'coverage gate met and the callback-hell check passed: `kata check`). A * means your files',
+    'changed since that run.',
+  ].join('\n'),
   async run(args) {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
     const katas = listKatas();
+    const progress = readProgress();
+    const rows = katas.map((k) => ({ kata: k, status: statusOf(k, progress, fingerprint(k)) }));
     if (values.json) {
-      say(JSON.stringify(katas.map((k) => ({ name: k.name, title: k.meta.title, track: k.meta.track, level: k.meta.level, concepts: k.meta.concepts, timeboxMinutes: k.meta.timeboxMinutes })), null, 2));
+      say(
+        JSON.stringify(
+          rows.map(({ kata: k, status }) => ({ name: k.name, title: k.meta.title, track: k.meta.track, level: k.meta.level, concepts: k.meta.concepts, timeboxMinutes: k.meta.timeboxMinutes, status })),
+          null,
+          2,
+        ),
+      );
       return 0;
     }
-    const width = Math.max(...katas.map((k) => k.name.length));
+    const nameWidth = Math.max(...katas.map((k) => k.name.length));
+    const kindWidth = Math.max(...katas.map((k) => `${k.meta.track}, level ${k.meta.level}`.length));
+    const statusCol = Math.max(...rows.map((r) => statusWidth(r.status)));
     say(color.bold('Katas, in learning order:'), '');
-    katas.forEach((k, i) => {
-      say(`  ${String(i + 1).padStart(2)}. ${k.name.padEnd(width)}  ${color.dim(`${k.meta.track}, level ${k.meta.level}, ${k.meta.timeboxMinutes} min`)}  ${k.meta.concepts.join(', ')}`);
+    rows.forEach(({ kata: k, status }, i) => {
+      const shown = formatStatus(status);
+      say(`  ${String(i + 1).padStart(2)}. ${k.name.padEnd(nameWidth)}  ${note(`${k.meta.track}, level ${k.meta.level}`.padEnd(kindWidth))}  ${shown}${' '.repeat(statusCol - statusWidth(status))}  ${k.meta.concepts.join(', ')}`);
     });
-    const first = katas[0];
-    if (first) say('', `Start with: ${color.cyan(`cd katas/${first.name} && npm test`)}`);
+    if (rows.some((r) => r.status.stale)) say('', note('* your files changed since that run.'));
+    const next = rows.find((r) => r.status.state !== 'done');
+    say('', next ? `Next: ${color.cyan(`kata watch ${next.kata.name}`)}  ${note('(kata next says why)')}` : color.green('Every kata is done.'));
     return 0;
   },
 };

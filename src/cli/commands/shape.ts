@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
 
-import { checkKata } from '../../check/check-kata';
-import { checkJson, formatCheck } from '../../check/report-check';
 import type { Command } from '../command';
 import { say } from '../output';
 import { kataFromArgs } from '../resolve-kata';
@@ -25,6 +23,9 @@ export const shapeCommand: Command = {
       options: { dir: { type: 'string' }, json: { type: 'boolean' }, 'no-types': { type: 'boolean' } },
     });
     const kata = kataFromArgs(positionals[0]);
+    // Lazy: ESLint and TypeScript take a second to load, which the other verbs should not pay.
+    const { checkKata } = require('../../check/check-kata') as typeof import('../../check/check-kata');
+    const { checkJson, formatCheck } = require('../../check/report-check') as typeof import('../../check/report-check');
     const result = await checkKata(kata, { ...(values.dir ? { dir: values.dir } : {}), typed: !values['no-types'] });
     say(...(values.json ? [checkJson(result)] : formatCheck(result)));
     return result.passed ? 0 : 1;

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 
 import { findKata, listKatas } from '../../kata/catalog';
-import { verifyKata } from '../../verify/verify-kata';
 import type { Command } from '../command';
 import { fail, ok, say } from '../output';
 
@@ -11,6 +10,8 @@ export const verifyCommand: Command = {
   usage: 'Usage: kata verify [kata...] [--json]\n\n  With no kata, verifies them all.',
   async run(args) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
+    // Lazy: the verifier loads ESLint and TypeScript, which the other verbs should not pay.
+    const { verifyKata } = require('../../verify/verify-kata') as typeof import('../../verify/verify-kata');
     const katas = positionals.length > 0 ? positionals.map((n) => findKata(n)) : listKatas();
     let problems = 0;
     const reports = [];

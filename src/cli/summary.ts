@@ -1,0 +1,113 @@
+/**
+ * What a learner needs after a run, as data (`--json`) and as text: how many tests pass, the
+ * next failing test with its message, the step it belongs to, the step they are on and whether
+ * a hint is left for it. Used by `kata test` and `kata watch` alike.
+ */
+import type { Kata } from '../kata/metadata';
+import type { RunResult, TestResult } from '../runner/run-kata';
+import { formatCrash, locateCrash, type CrashLocation } from './crash';
+import { color, fail, note, ok } from './output';
+import { currentStep, failuresInOrder, type NumberedStep, stepOfTest } from './steps';
+
+export interface StepInfo {
+  number: number;
+  id: string;
+  title: string;
+}
+
+export interface RunSummary {
+  kata: string;
+  passed: number;
+  failed: number;
+  pending: number;
+  total: number;
+  /** Every test ran and none failed. */
+  green: boolean;
+  nextFailing?: { fullTitle: string; file: string; message: string; step?: StepInfo };
+  /** The step to work on; absent when the kata is done. */
+  currentStep?: StepInfo & { hints: number; hintsShown: number };
+  coverageMet?: boolean;
+  crash?: CrashLocation & { text: string };
+  timedOut?: { seconds: number; lastTest?: string };
+}
+
+const info = (s: NumberedStep): StepInfo => ({ number: s.number, id: s.step.id, title: s.step.title });
+
+export interface SummaryContext {
+  hintsShown: Record<string, number>;
+  /** Whether the coverage gate is met: from this run, or from an earlier run of the same files; undefined if unknown. */
+  coverageMet?: boolean | undefined;
+  checkPassed?: boolean | undefined;
+}
+
+export function summarize(kata: Kata, result: Pick<RunResult, 'tests' | 'crash' | 'timedOut'>, context: SummaryContext): RunSummary {
+  const { hintsShown, coverageMet, checkPassed } = context;
+  const count = (state: TestResult['state']) => result.tests.filter((t) => t.state === state).length;
+  const passed = count('passed');
+  const failed = count('failed');
+  const total = result.tests.length;
+  const summary: RunSummary = {
+    kata: kata.name,
+    passed,
+    failed,
+    pending: count('pending'),
+    total,
+    green: !result.crash && !result.timedOut && total > 0 && failed === 0,
+  };
+  if (coverageMet !== undefined) summary.coverageMet = coverageMet;
+  const next = failuresInOrder(kata, result.tests)[0];
+  if (next) {
+    const step = stepOfTest(kata, next.fullTitle);
+    summary.nextFailing = { fullTitle: next.fullTitle, file: next.file, message: next.message ?? '(no message)', ...(step ? { step: info(step) } : {}) };
+  }
+  const evidence = { tests: result.tests, ...(coverageMet !== undefined ? { coverageMet } : {}), ...(checkPassed !== undefined ? { checkPassed } : {}) };
+  const current = result.crash || result.timedOut ? undefined : currentStep(kata, evidence);
+  if (current) summary.currentStep = { ...info(current), hints: current.step.hints.length, hintsShown: Math.min(hintsShown[current.step.id] ?? 0, current.step.hints.length) };
+  if (result.crash) summary.crash = { ...locateCrash(result.crash), text: result.crash };
+  if (result.timedOut) summary.timedOut = { seconds: result.timedOut.seconds, ...(result.timedOut.lastTest ? { lastTest: result.timedOut.lastTest } : {}) };
+  return summary;
+}
+
+/** The summary as lines for a terminal. Coverage details are report-run's job; this says only whether the gate was met. */
+export function formatSummary(kata: Kata, s: RunSummary): string[] {
+  if (s.timedOut) {
+    return [
+      fail(`Stopped after ${s.timedOut.seconds} s: the tests did not finish.`),
+      `  Last test started: ${s.timedOut.lastTest ?? '(none: the test files did not finish loading)'}`,
+      '  Usual causes: an infinite loop, a promise that never settles, or a server/timer left open.',
+    ];
+  }
+  if (s.crash) return formatCrash(s.crash.text, kata.dir);
+  const out = [s.green ? ok(`${s.passed} of ${s.total} tests pass.`) : fail(`${s.passed} of ${s.total} tests pass.`)];
+  const steps = kata.meta.steps.length;
+  if (s.nextFailing) {
+    const n = s.nextFailing;
+    out.push(
+      '',
+      `${color.bold('Next failing test:')} ${n.fullTitle}`,
+      ...indent(n.message, '    '),
+      note(`    in ${n.file}`),
+      n.step ? `  It belongs to step ${n.step.number} of ${steps}: ${n.step.title}.` : '  It is one of your own tests (test/mine/).',
+    );
+  }
+  const c = s.currentStep;
+  if (c) {
+    if (!s.nextFailing || s.nextFailing.step?.id !== c.id) out.push(`  You are on step ${c.number} of ${steps}: ${c.title}.`);
+    const left = c.hints - c.hintsShown;
+    out.push(
+      left > 0
+        ? `  Stuck? ${color.cyan(`kata hint ${kata.name}`)} has ${left === c.hints ? `${c.hints} hint${c.hints === 1 ? '' : 's'}` : `${left} more hint${left === 1 ? '' : 's'}`} for step ${c.number}.`
+        : note(`  All ${c.hints} hints for step ${c.number} were shown: ${color.cyan(`kata hint ${kata.name}`)} shows them again.`),
+    );
+  } else if (s.green) {
+    out.push(ok('Done: green, coverage gate met and the callback-hell check passes.'));
+  }
+  return out;
+}
+
+function indent(text: string, by: string): string[] {
+  const lines = text.trim().split('\n');
+  const shown = lines.slice(0, 12).map((l) => `${by}${l}`);
+  if (lines.length > 12) shown.push(note(`${by}…(${lines.length - 12} more lines)`));
+  return shown.map((l, i) => (i === 0 ? color.red(l) : l));
+}

@@ -1,0 +1,60 @@
+// The `kata` binary, run for real: help on every verb, and what a learner sees when they mistype.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+
+import { cliEnv, KATA, makeSandbox, type Sandbox, SECOND_KATA } from './sandbox';
+
+describe('kata: help, mistakes and no terminal', function () {
+  // Each run starts Node and ts-node (about a second, several on a busy machine).
+  this.timeout(300_000);
+  let box: Sandbox;
+  before(() => {
+    box = makeSandbox();
+  });
+  after(() => box.remove());
+
+  it('kata --help lists every verb with a one-line description; each verb has --help of its own', async () => {
+    const help = await box.kata(['--help']);
+    expect(help.code).to.equal(0);
+    const verbs = [...help.stdout.matchAll(/^ {2}([a-z]+) {2,}\S/gm)].map((m) => m[1]!);
+    expect(verbs).to.include.members(['list', 'next', 'test', 'watch', 'hint', 'check', 'reset', 'solution', 'try', 'shape', 'verify']);
+    for (const verb of verbs) {
+      const own = await box.kata([verb, '--help']);
+      expect(own.code, `kata ${verb} --help`).to.equal(0);
+      expect(own.stdout, `kata ${verb} --help`).to.match(new RegExp(`^kata ${verb}: .+\\n\\nUsage: kata ${verb}\\b`));
+    }
+  });
+
+  it('an unknown verb is a usage error (exit 2) that lists the verbs', async () => {
+    const run = await box.kata(['tset']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.include('unknown command "tset"').and.include('Usage: kata <command>');
+  });
+
+  it('an unknown option is a usage error that shows the verb\'s usage, not a stack trace', async () => {
+    const run = await box.kata(['list', '--colour']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.include("kata list: Unknown option '--colour'").and.include('Usage: kata list');
+    expect(run.stderr).not.to.match(/^\s+at /m);
+  });
+
+  it('a misspelt kata name answers with the closest names, for every verb that takes one', async () => {
+    for (const args of [['test', 'config-lodaer'], ['hint', 'config-lodaer'], ['watch', 'config-lodaer'], ['verify', 'config-lodaer']]) {
+      const run = await box.kata(args);
+      expect(run.code, args.join(' ')).to.equal(1);
+      expect(run.stderr, args.join(' ')).to.include('There is no kata named "config-lodaer". Did you mean "config-loader"');
+    }
+  });
+
+  it('kata with no terminal (CI, a pipe) prints the list and exits 0, as npm start does', async () => {
+    const bare = await box.kata([]);
+    expect(bare.code).to.equal(0);
+    expect(bare.stdout).to.include('Katas, in learning order:').and.match(new RegExp(`1\\. ${KATA} .*not started`)).and.match(new RegExp(`2\\. ${SECOND_KATA} `));
+
+    const npm = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile('npm', ['start', '--silent'], { cwd: box.root, env: cliEnv(), timeout: 120_000 }, (err, stdout) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout }));
+    });
+    expect(npm.code).to.equal(0);
+    expect(npm.stdout).to.include('Katas, in learning order:');
+  });
+});

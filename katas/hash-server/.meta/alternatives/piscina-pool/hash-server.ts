@@ -1,0 +1,149 @@
+/**
+ * hash-server: the password-stretching service.
+ *
+ * `POST /hash` with a JSON job `{"password", "salt", "rounds"}` answers `{"hash": "..."}`: the
+ * password stretched with the salt for that many rounds (key-stretch.ts). `GET /health` answers
+ * `{"status": "ok", "running": n}`, n being the /hash jobs in progress. The load balancer calls
+ * /health every second and takes the instance out of rotation when it does not answer in time.
+ *
+ * Jobs run on a pool of worker threads (piscina, hash-worker.ts), started with the server and
+ * destroyed when it closes: no thread start-up per request.
+ *
+ * CORRECT ALTERNATIVE (kept for the verifier): piscina, as production code would use: a pool of workers per server, destroyed on close.
+ */
+import { once } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { text } from 'node:stream/consumers';
+import { callbackify, promisify } from 'node:util';
+import { Piscina } from 'piscina';
+
+import type { HashJob } from './key-stretch';
+
+export type { HashJob };
+
+export interface HashServerOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+/** A running server, as old callers get it. */
+export interface HashServer {
+  /** Where it listens: `http://127.0.0.1:<port>`. */
+  url: string;
+  /** Stops the server; calls back once it is closed. */
+  close(callback: (err?: Error | null) => void): void;
+}
+
+export type StartCallback = (err: Error | null, server?: HashServer) => void;
+
+/** A running server, as new callers want it. */
+export interface PromiseHashServer {
+  readonly url: string;
+  /**
+   * Stops taking connections, stops the jobs still running (their clients get 503 with a JSON
+   * body), and resolves once the server is closed and nothing it started is left running.
+   */
+  close(): Promise<void>;
+}
+
+// The worker is the same kind of file as this one: .ts under ts-node (the tests), .js once compiled.
+const WORKER_FILE = path.join(__dirname, `hash-worker${path.extname(__filename)}`);
+// mocha's --require hooks only the main thread: a worker started from TypeScript needs ts-node
+// too. Transpile-only, as in the tests: type-checking in every worker would cost seconds each.
+// Compiled to .js (the bench, production) it needs nothing, a case the tests never run:
+/* c8 ignore next */
+const WORKER_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
+
+/** A pool of hash workers; piscina starts `minThreads` of them at once, more under load. */
+function createPool(): Piscina<HashJob, string> {
+  return new Piscina({ filename: WORKER_FILE, execArgv: WORKER_EXEC_ARGV });
+}
+
+/** One job on a pool of its own, destroyed afterwards: for callers with no server (and its pool). */
+async function stretchKeyOnce(job: HashJob): Promise<string> {
+  const pool = createPool();
+  try {
+    return await pool.run(job);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function startHashServerAsync(options: HashServerOptions = {}): Promise<PromiseHashServer> {
+  const pool = createPool();
+  let closing = false;
+  let running = 0;
+
+  const send = (res: http.ServerResponse, status: number, body: object): void => {
+    const json = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(json),
+      // While closing, a kept-alive connection would hold close() open until the client left.
+      ...(closing ? { connection: 'close' } : {}),
+    });
+    res.end(json);
+  };
+
+  const hash = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    let job: HashJob;
+    try {
+      // text() decodes the whole body at once: a character split across two chunks stays whole.
+      job = JSON.parse(await text(req)) as HashJob;
+    } catch {
+      return send(res, 400, { error: 'the body is not valid JSON' });
+    }
+    running += 1;
+    try {
+      send(res, 200, { hash: await pool.run(job) });
+    } catch (err) {
+      if (closing) return send(res, 503, { error: 'the server is shutting down' });
+      send(res, 500, { error: (err as Error).message });
+    } finally {
+      running -= 1;
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/health') return send(res, 200, { status: 'ok', running });
+    if (req.method === 'POST' && req.url === '/hash') return void hash(req, res);
+    return send(res, 404, { error: 'not found' });
+  });
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  try {
+    await once(server, 'listening'); // rejects with the server's 'error' (EADDRINUSE...)
+  } catch (err) {
+    await pool.destroy();
+    throw err;
+  }
+
+  const { address, port } = server.address() as AddressInfo;
+  const closeServer = promisify(server.close.bind(server));
+  return {
+    url: `http://${address}:${port}`,
+    async close() {
+      closing = true;
+      const closed = closeServer(); // stop taking connections; resolves once the last one ends
+      await pool.destroy(); // terminates the workers: running jobs reject, and answer 503
+      await closed;
+    },
+  };
+}
+
+/** The promise API new callers use. */
+export const promises = {
+  startHashServer: startHashServerAsync,
+  stretchKey: stretchKeyOnce,
+};
+
+/** The callback API old callers use: a shim over the promise API. */
+export const startHashServer: (options: HashServerOptions, callback: StartCallback) => void = callbackify(
+  async (options: HashServerOptions): Promise<HashServer> => {
+    const server = await startHashServerAsync(options);
+    return { url: server.url, close: callbackify(() => server.close()) };
+  },
+);

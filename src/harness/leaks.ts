@@ -10,8 +10,8 @@
  * // ... run the code under test ...
  * const leaks = findLeaks(before, await takeSnapshot()); // ['a server still listening: ...']
  */
-import { createHook } from 'node:async_hooks';
 import * as fs from 'node:fs';
+import workerThreads = require('node:worker_threads');
 
 import { fsFaults } from './fs-faults';
 
@@ -24,16 +24,36 @@ export interface ResourceSnapshot {
   workers: Set<number>;
 }
 
-// asyncId -> the Worker; its threadId is only set once the thread starts, so read it late.
-const liveWorkers = new Map<number, { threadId?: number }>();
-createHook({
-  init(asyncId, type, _trigger, resource) {
-    if (type === 'WORKER') liveWorkers.set(asyncId, resource as { threadId?: number });
-  },
-  destroy(asyncId) {
-    liveWorkers.delete(asyncId);
-  },
-}).enable();
+// Worker threads are tracked as the public Worker objects, through a subclass installed before
+// any test file loads (code that imports Worker gets it), so a leaked one can be terminated. A
+// worker counts as alive until its 'exit' event (an async hook's destroy comes a turn later).
+const liveWorkers = new Set<workerThreads.Worker>();
+const TRACKING = Symbol.for('callback-katas.worker-tracking');
+const g = globalThis as Record<symbol, unknown>;
+if (!g[TRACKING]) {
+  g[TRACKING] = true;
+  const Original = workerThreads.Worker;
+  workerThreads.Worker = class TrackedWorker extends Original {
+    constructor(...args: ConstructorParameters<typeof Original>) {
+      super(...args);
+      liveWorkers.add(this);
+      this.once('exit', () => liveWorkers.delete(this));
+    }
+  };
+}
+
+/** Worker threads started and not yet exited. */
+export function liveWorkerCount(): number {
+  return liveWorkers.size;
+}
+
+/**
+ * Terminates the workers started since `before` and still running, so that a test that leaked
+ * one (already reported) cannot keep the whole run alive.
+ */
+export async function terminateWorkersSince(before: ResourceSnapshot): Promise<void> {
+  await Promise.all([...liveWorkers].filter((w) => !before.workers.has(w.threadId)).map((w) => w.terminate()));
+}
 
 /** How a learner would name each kind of resource, and how to close it. */
 const NAMES: Record<string, string> = {
@@ -58,7 +78,7 @@ const NAMES: Record<string, string> = {
 export async function takeSnapshot(): Promise<ResourceSnapshot> {
   const resources = new Map<string, number>();
   for (const type of process.getActiveResourcesInfo()) resources.set(type, (resources.get(type) ?? 0) + 1);
-  return { resources, files: fsFaults.untracked(openFiles), workers: new Set([...liveWorkers].map(([asyncId, w]) => w.threadId ?? asyncId)) };
+  return { resources, files: fsFaults.untracked(openFiles), workers: new Set([...liveWorkers].map((w) => w.threadId)) };
 }
 
 /** Descriptions, in a learner's words, of what `after` holds open that `before` did not. */

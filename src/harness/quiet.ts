@@ -10,7 +10,8 @@
  * - handles (sockets, servers) and timers do when `handles` is 'baseline' and there are more of
  *   a kind than at the start: a legacy http.get in flight, a backoff timer. A detector watching
  *   for a stall sets 'ignore': a keep-alive socket or a client's own timeout is not progress.
- * Worker threads are not visible here: a message from a worker is not work this can see.
+ * A live worker thread counts like a handle: work under the baseline policy, not otherwise (a
+ * pool keeps idle workers alive).
  *
  * Polling uses the real setImmediate and clock captured at load, so it keeps working while a
  * test fakes time.
@@ -19,6 +20,8 @@
  * await whenQuiet();                                          // nothing left running
  * const verdict = await watch({ done: () => held >= 3, progress: () => arrived, floorMs: 250, handles: 'ignore' });
  */
+import { liveWorkerCount } from './leaks';
+
 const realSetImmediate = setImmediate;
 const realNow = performance.now.bind(performance);
 
@@ -43,9 +46,15 @@ export interface WatchOptions {
 
 export type QuietOptions = Omit<WatchOptions, 'done' | 'progress'>;
 
+/**
+ * Count of each active resource type, as getActiveResourcesInfo() names them, plus 'Worker' for
+ * live worker threads, which it does not list: a worker computing is work still to come.
+ */
 export function countResources(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  const workers = liveWorkerCount();
+  if (workers > 0) counts.set('Worker', workers);
   return counts;
 }
 

@@ -12,7 +12,7 @@
 import type { Context, RootHookObject } from 'mocha';
 
 import { fsFaults } from './fs-faults';
-import { findLeaks, takeSnapshot, type ResourceSnapshot } from './leaks';
+import { findLeaks, takeSnapshot, terminateWorkersSince, type ResourceSnapshot } from './leaks';
 import { messages } from './messages';
 
 const reported = new WeakSet<Promise<unknown>>();
@@ -64,6 +64,8 @@ export const mochaHooks: RootHookObject = {
     if (before && process.env.KATA_LEAK_CHECK !== 'off') {
       const leaks = findLeaks(before, await takeSnapshot());
       if (leaks.length > 0) failures.push(new Error(messages.leaked(leaks)));
+      // Reported; now stop them, or a leaked worker keeps the whole run alive (no --exit here).
+      await terminateWorkersSince(before);
     }
     if (failures.length > 0 && this.currentTest?.state !== 'failed') {
       const err = failures.length === 1 ? failures[0]! : new AggregateError(failures, failures.map((f) => f.message).join('\n  and '));

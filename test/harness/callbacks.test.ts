@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
 
 import { callLegacy, callPromise, expectRejection, KataAssertionError, outcome } from '../../src/harness/callbacks';
 import { messages } from '../../src/harness/messages';
@@ -171,6 +172,18 @@ describe('harness callLegacy: calling a callback API and checking its contract',
     expect(a).to.deep.equal({ ok: true, value: 'A' });
     expect(never.ok).to.equal(false);
     expect((never as { error: Error }).error.message).to.equal(messages.callbackNeverCalled('statAll([])'));
+  });
+
+  it('waits for a callback that comes from a worker thread: a worker computing is work still to come', async () => {
+    const value = await callLegacy<number>('computeInWorker()', (cb) => {
+      // The worker answers after 100 ms: many idle turns of the main thread, none of them quiet.
+      const worker = new Worker('setTimeout(() => require("node:worker_threads").parentPort.postMessage(42), 100)', { eval: true });
+      worker.once('message', (answer: number) => {
+        worker.once('exit', () => cb(null, answer));
+        void worker.terminate();
+      });
+    });
+    expect(value).to.equal(42);
   });
 
   it('charges an escaped error to the call it came from, while another call is pending', async () => {

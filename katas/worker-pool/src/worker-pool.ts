@@ -1,0 +1,155 @@
+/**
+ * worker-pool: runs CPU-heavy tasks on a fixed set of worker threads, so that the main thread
+ * stays free to serve requests.
+ *
+ * A pool is given a tasks module (a file whose exports are the tasks) and a size. Every worker
+ * loads that module; `run(name, payload, callback)` calls `tasks[name](payload)` on a free
+ * worker, or queues the task until a worker is free. ArrayBuffers listed in `transferList` move
+ * to the worker instead of being copied: the caller's buffer is left empty (byteLength 0).
+ *
+ * Written in 2015 for child_process.fork, and ported to worker_threads in 2019 without changing
+ * its design. It works on the happy path. Your job is in README.md.
+ */
+import os = require('os');
+import path = require('path');
+import { type TransferListItem, Worker } from 'worker_threads';
+
+export type TaskCallback = (err: Error | null, result?: unknown) => void;
+export type CloseCallback = (err?: Error | null) => void;
+
+export interface PoolOptions {
+  /** Absolute path of the tasks module: each of its exports is a task, called with the payload. */
+  tasks: string;
+  /** How many worker threads. Default: one per CPU. */
+  size?: number;
+}
+
+// Kata plumbing, keep it as it is: under ts-node (the tests) each worker needs the TypeScript
+// hook too, and compiled to JavaScript it must not get it; the worker file sits next to this one.
+var EXT = path.extname(__filename);
+var WORKER_FILE = path.join(__dirname, 'pool-worker' + EXT);
+/* c8 ignore next -- the branch for compiled JavaScript: the tests run the TypeScript */
+var EXEC_ARGV = EXT === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
+
+interface QueuedTask {
+  name: string;
+  payload: unknown;
+  callback: TaskCallback;
+}
+
+/**
+ * The callback API. Old callers (and the safety-net tests) use it: keep its behaviour.
+ * Do not change the signatures of the constructor, run and close.
+ *
+ * TODO(step 4): once promises.WorkerPool works, make this class a thin shim over it.
+ */
+export class WorkerPool {
+  size: number;
+  tasks: string;
+  workers: Worker[] = [];
+  busy: boolean[] = [];
+  queue: QueuedTask[] = [];
+  closed = false;
+
+  constructor(options: PoolOptions) {
+    this.size = options.size || os.cpus().length;
+    this.tasks = options.tasks;
+    for (var i = 0; i < this.size; i++) {
+      this.workers.push(new Worker(WORKER_FILE, { workerData: { tasks: this.tasks }, execArgv: EXEC_ARGV }));
+      this.busy.push(false);
+    }
+  }
+
+  run(name: string, payload: unknown, callback: TaskCallback): void;
+  run(name: string, payload: unknown, transferList: TransferListItem[], callback: TaskCallback): void;
+  run(name: string, payload: unknown, transferList: TransferListItem[] | TaskCallback, callback?: TaskCallback): void {
+    if (typeof transferList === 'function') {
+      callback = transferList;
+      transferList = [];
+    }
+    if (this.closed) {
+      return process.nextTick(callback!, new Error('the pool is closed'));
+    }
+    for (var i = 0; i < this.size; i++) {
+      if (!this.busy[i]) {
+        return this._dispatch(i, name, payload, transferList, callback!);
+      }
+    }
+    // Every worker is busy: the task waits for the next one to finish.
+    this.queue.push({ name: name, payload: payload, callback: callback! });
+  }
+
+  _dispatch(i: number, name: string, payload: unknown, transferList: TransferListItem[], callback: TaskCallback): void {
+    var self = this;
+    var worker = self.workers[i]!;
+    self.busy[i] = true;
+    worker.once('message', function (msg: { result: unknown }) {
+      self.busy[i] = false;
+      callback(null, msg.result);
+      self._next(i);
+    });
+    // A task that throws takes its worker down with it: tell the caller.
+    worker.once('error', callback);
+    worker.postMessage({ name: name, payload: payload }, transferList);
+  }
+
+  _next(i: number): void {
+    var task = this.queue.pop();
+    if (task) {
+      this._dispatch(i, task.name, task.payload, [], task.callback);
+    }
+  }
+
+  close(callback: CloseCallback): void {
+    var self = this;
+    self.closed = true;
+    self.workers.forEach(function (worker, i) {
+      // The busy ones are left to finish their task.
+      if (!self.busy[i]) {
+        worker.terminate();
+      }
+    });
+    process.nextTick(callback);
+  }
+}
+
+/** What `promises.WorkerPool#run` takes besides the task's name and payload. */
+export interface RunOptions {
+  /** ArrayBuffers (or MessagePorts) to move to the worker instead of copying them. */
+  transfer?: readonly TransferListItem[];
+  /** Aborting it takes the task out of the queue, or stops the worker that is running it. */
+  signal?: AbortSignal;
+}
+
+/** The promise API new callers want. */
+class PromiseWorkerPool {
+  constructor(readonly options: PoolOptions) {}
+
+  /**
+   * Resolves with what the task returned, or rejects with what it threw; rejects when its
+   * worker dies (that worker is replaced) or when `options.signal` aborts it (AbortError).
+   *
+   * TODO(step 2): write it: at most `size` workers, a queue, the transfer list, then (step 3)
+   * the crashes and the AbortSignal that the tests under "promise API" describe.
+   */
+  run<T = unknown>(name: string, payload?: unknown, options: RunOptions = {}): Promise<T> {
+    return Promise.reject(
+      new Error(
+        `promises.WorkerPool#run is not written yet (step 2 of the README): it should run task "${name}" on a worker ` +
+          `and resolve with its result${options.signal ? ', or reject when the signal aborts it' : ''}`,
+      ),
+    );
+  }
+
+  /**
+   * Lets the running and queued tasks finish, refuses new ones, and resolves once every worker
+   * has exited.
+   *
+   * TODO(step 2): write it.
+   */
+  close(): Promise<void> {
+    return Promise.reject(new Error('promises.WorkerPool#close is not written yet (step 2 of the README): it should resolve once every worker has exited'));
+  }
+}
+
+export const promises = { WorkerPool: PromiseWorkerPool };

@@ -21,7 +21,8 @@ function options(ts) {
     compilerOptions = {
       ...parsed,
       module: ts.ModuleKind.CommonJS,
-      moduleResolution: ts.ModuleResolutionKind.Node10,
+      // One file at a time: nothing is resolved, and node10 (CommonJS's default) is deprecated.
+      moduleResolution: undefined,
       noEmit: false,
       sourceMap: false,
       inlineSourceMap: true,
@@ -33,7 +34,25 @@ function options(ts) {
 
 function compile(filename, source) {
   const ts = require('typescript');
-  return ts.transpileModule(source, { fileName: filename, compilerOptions: options(ts) }).outputText;
+  const output = ts.transpileModule(source, { fileName: filename, compilerOptions: options(ts), reportDiagnostics: true });
+  // A syntax error: report it as ts-node does, "file(line,col): error TSnnnn: message", which
+  // the CLI turns into the learner's file and line (transpileModule would emit broken code).
+  // Only errors in the file itself: an option's deprecation notice is not the learner's problem.
+  const errors = (output.diagnostics || []).filter((d) => d.file && d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    const where = (d) => {
+      if (d.start === undefined) return path.relative(process.cwd(), filename);
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      return `${path.relative(process.cwd(), filename)}(${line + 1},${character + 1})`;
+    };
+    const lines = errors.map((d) => `${where(d)}: error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    const err = new Error(`⨯ Unable to compile TypeScript:\n${lines.join('\n')}`);
+    err.name = 'TSError';
+    // Where the compiler was called from is no help to anyone: the message says where to look.
+    err.stack = `${err.name}: ${err.message}`;
+    throw err;
+  }
+  return output.outputText;
 }
 
 /** Compiled JavaScript for `filename`, from the cache or compiled now and stored. */

@@ -248,7 +248,11 @@ export function parseMochaJson(text: string, kataDir: string): TestResult[] {
  */
 export function explainCrash(output: string, kataDir: string): string {
   const lines = output.split('\n');
-  const located = lines.find((l) => /\.(ts|js):\d+/.test(l) && !l.includes('node_modules') && !l.includes(`${path.sep}src${path.sep}runner`));
+  // A TypeScript syntax error says where itself: "src/a.ts(31,45): error TS1128: ...".
+  const diagnostic = lines.find((l) => /\(\d+,\d+\): error TS\d+/.test(l));
+  if (diagnostic) return `TSError: ${diagnostic.trim()}`;
+  const tool = [`${path.sep}src${path.sep}runner`, path.join(REPO_ROOT, 'bin')];
+  const located = lines.find((l) => /\.(ts|js):\d+/.test(l) && !l.includes('node_modules') && !tool.some((t) => l.includes(t)));
   const message = lines.find((l) => /^\s*(\w*Error|TSError|⨯)\b|Error:/.test(l)) ?? lines.find((l) => l.trim()) ?? '(no output)';
   const where = located ? located.trim().replace(/^at\s+(.*\()?/, '').replace(/\)$/, '').replace(kataDir + path.sep, '') : undefined;
   return where ? `${message.trim()}\n  at ${where}` : message.trim();

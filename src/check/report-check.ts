@@ -34,6 +34,9 @@ export function formatCheck(result: CheckResult, limit = Infinity): string[] {
   for (const f of result.findings.slice(0, limit)) out.push(`${color.bold(`${f.file}:${f.line}`)}  ${f.message}  ${color.dim(f.rule)}`);
   if (result.findings.length > limit) out.push(color.dim(`  ...and ${result.findings.length - limit} more: \`npx kata shape\` lists them all.`));
   for (const f of result.allowed) out.push(color.dim(`${f.file}:${f.line}  allowed by this kata: ${f.message}  ${f.rule}`));
+  if (result.typedDeferred) {
+    out.push(color.dim('  The type-aware rules (floating promises, misused promises, await on a non-promise, return await) run once these are fixed.'));
+  }
   out.push(
     result.passed
       ? ok('The structure check passes: no callback-hell pattern this kata forbids is left.')

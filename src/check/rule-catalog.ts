@@ -61,6 +61,8 @@ export const RULE_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   },
   'n/no-sync': {
     setting: 'error',
+    // It asks the type checker about each *Sync call it meets, so it runs with the typed rules.
+    typed: true,
     explain: ({ text }) =>
       `a synchronous call (${/^\w+/.exec(text)?.[0] ?? 'a ...Sync function'}): it blocks the whole process while the disk works. Await the fs/promises version instead.`,
   },

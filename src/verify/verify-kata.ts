@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import pLimit from 'p-limit';
 
 import { checkKata } from '../check/check-kata';
 import type { Kata } from '../kata/metadata';
@@ -73,7 +74,8 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
       jobs.push(() => run(kata, 'alternative', `alternative refactoring ${alt.dir}`, { implDirs: [path.join(kata.dir, alt.dir), solution], extraSpecs: pinning, coverage: false }, (_k, r) => allPass(r, 'a correct refactoring')));
     }
   }
-  return { kata: kata.name, checks: await pool(jobs, concurrency) };
+  const limit = pLimit(concurrency);
+  return { kata: kata.name, checks: await Promise.all(jobs.map((job) => limit(job))) };
 }
 
 type Judge = (kata: Kata, result: RunResult) => string[];
@@ -173,18 +175,4 @@ async function checkStructure(kata: Kata): Promise<Check> {
 
 function firstLine(text: string | undefined): string {
   return (text ?? '(no message)').split('\n')[0]!.slice(0, 200);
-}
-
-/** Runs the jobs, at most `limit` at a time, keeping their order in the result. */
-async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return results;
 }

@@ -1,9 +1,10 @@
 /**
  * What a process holds open, and what a test added to it.
  *
- * `process.getActiveResourcesInfo()` names handles and requests (servers, sockets, timers, file
- * operations in flight) but on Node 20 not open file descriptors nor worker threads, so the
- * snapshot adds the regular files in /proc/self/fd and the workers seen alive by an async hook.
+ * Pending work by kind comes from resources.ts (handles and timers as
+ * `process.getActiveResourcesInfo()` lists them, requests in flight as an async hook sees them, so
+ * that every Node line reports the same). Neither lists open file descriptors nor worker threads,
+ * so the snapshot adds the regular files in /proc/self/fd and the workers still running.
  *
  * @example
  * const before = await takeSnapshot();
@@ -14,9 +15,10 @@ import * as fs from 'node:fs';
 import workerThreads = require('node:worker_threads');
 
 import { fsFaults } from './fs-faults';
+import { activeResources, isRequest } from './resources';
 
 export interface ResourceSnapshot {
-  /** Count of each active resource type, as getActiveResourcesInfo() names them. */
+  /** Count of each kind of pending work, as `activeResources()` names it. */
   resources: Map<string, number>;
   /** fd number -> what it points at, for regular files only. */
   files: Map<string, string>;
@@ -63,10 +65,10 @@ const NAMES: Record<string, string> = {
   PipeWrap: 'an open pipe: close or destroy the stream',
   Timeout: 'a timer still pending (Timeout): clearTimeout/clearInterval it once it is no longer needed, or .unref() it',
   Immediate: 'a setImmediate callback that has not run yet',
-  FSReqCallback: 'a file-system callback still running after the test ended: some work was not waited for',
-  FSReqPromise: 'a file-system promise still running after the test ended: some work was not awaited',
-  FileHandleCloseReq: 'a FileHandle still closing after the test ended: await handle.close()',
-  GetAddrInfoReqWrap: 'a DNS lookup still running',
+  FSREQCALLBACK: 'a file-system operation still running after the test ended: some work was not waited for',
+  FSREQPROMISE: 'a file-system promise still running after the test ended: some work was not awaited',
+  FILEHANDLECLOSEREQ: 'a FileHandle still closing after the test ended: await handle.close()',
+  GETADDRINFOREQWRAP: 'a DNS lookup still running',
   ProcessWrap: 'a child process still running: kill it or wait for it to exit',
   TTYWrap: 'a terminal stream',
   UDPWrap: 'an open UDP socket: call socket.close()',
@@ -76,9 +78,8 @@ const NAMES: Record<string, string> = {
 };
 
 export async function takeSnapshot(): Promise<ResourceSnapshot> {
-  const resources = new Map<string, number>();
-  for (const type of process.getActiveResourcesInfo()) resources.set(type, (resources.get(type) ?? 0) + 1);
-  return { resources, files: fsFaults.untracked(openFiles), workers: new Set([...liveWorkers].map((w) => w.threadId)) };
+  return {
+    resources: activeResources(), files: fsFaults.untracked(openFiles), workers: new Set([...liveWorkers].map((w) => w.threadId)) };
 }
 
 /** Descriptions, in a learner's words, of what `after` holds open that `before` did not. */
@@ -86,7 +87,7 @@ export function findLeaks(before: ResourceSnapshot, after: ResourceSnapshot): st
   const leaks: string[] = [];
   for (const [type, count] of after.resources) {
     const extra = count - (before.resources.get(type) ?? 0);
-    if (extra > 0) leaks.push(`${extra > 1 ? `${extra} x ` : ''}${NAMES[type] ?? `a ${type} handle`}`);
+    if (extra > 0) leaks.push(`${extra > 1 ? `${extra} x ` : ''}${NAMES[type] ?? (isRequest(type) ? `a ${type} still running after the test ended: some work was not awaited` : `a ${type} handle`)}`);
   }
   for (const [fd, target] of after.files) {
     if (before.files.get(fd) !== target) leaks.push(`an open file, ${target} (fd ${fd}): close its FileHandle or stream, in a finally block`);

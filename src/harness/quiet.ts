@@ -21,6 +21,7 @@
  * const verdict = await watch({ done: () => held >= 3, progress: () => arrived, floorMs: 250, handles: 'ignore' });
  */
 import { liveWorkerCount } from './leaks';
+import { activeResources, isRequest } from './resources';
 
 const realSetImmediate = setImmediate;
 const realNow = performance.now.bind(performance);
@@ -47,19 +48,14 @@ export interface WatchOptions {
 export type QuietOptions = Omit<WatchOptions, 'done' | 'progress'>;
 
 /**
- * Count of each active resource type, as getActiveResourcesInfo() names them, plus 'Worker' for
- * live worker threads, which it does not list: a worker computing is work still to come.
+ * Count of each kind of pending work (resources.ts: the same on every Node line), plus 'Worker'
+ * for live worker threads: a worker computing is work still to come.
  */
 export function countResources(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  const counts = activeResources();
   const workers = liveWorkerCount();
   if (workers > 0) counts.set('Worker', workers);
   return counts;
-}
-
-function isRequest(type: string): boolean {
-  return /Req/.test(type);
 }
 
 /** Immediates this module has scheduled and that have not run: polls must not see each other. */

@@ -1,0 +1,75 @@
+/**
+ * What the process has pending right now, counted by kind, the same way on every Node line the
+ * library supports. Quiet detection ("nothing is left to happen") and the leak check both read it.
+ *
+ * Two public APIs, each for what it sees on every line:
+ * - handles, timers and immediates: `process.getActiveResourcesInfo()`;
+ * - requests (a file operation, a DNS lookup, a crypto job in flight): an async hook. The listing
+ *   cannot be trusted with them: on Node 26, `fs.readFile` and `fs.writeFile` (callback and
+ *   `fs/promises` alike) run as a request that `getActiveResourcesInfo()` does not list, so code
+ *   still reading a file looked finished; crypto jobs (`crypto.pbkdf2`) are missing on every line.
+ *   The hook sees each request from its start until one turn after its callback has run.
+ *
+ * The hook asks for no promise events (`trackPromises: false`, Node 24+): on older lines, which
+ * ignore the option, V8's promise hooks run too, at a cost too small to measure in a kata's tests.
+ * Worker threads are not resources of this thread: `liveWorkerCount()` (leaks.ts) counts them.
+ *
+ * @example
+ * activeResources(); // Map { 'FSREQCALLBACK' => 2, 'Timeout' => 1, 'TCPServerWrap' => 1 }
+ */
+import { createHook, type HookCallbacks } from 'node:async_hooks';
+
+/**
+ * Async-hook types that are requests: one operation in flight, which ends by itself. The http
+ * module's HTTPCLIENTREQUEST is not one: it lives as long as its connection, and is a handle's.
+ */
+const REQUEST = /^(?!HTTP).*REQ|^QUERYWRAP$/;
+/** The listing's names for requests, which the hook counts instead. */
+const LISTED_REQUEST = /Req/;
+
+interface Tracker {
+  live: Map<number, string>;
+}
+
+// One tracker per thread, however many copies of this module are loaded (a kata's tests and the
+// root hooks can reach the harness by different paths): each copy would otherwise count alone.
+const KEY = Symbol.for('callback-katas.requests-in-flight');
+const g = globalThis as Record<symbol, Tracker | undefined>;
+const tracker: Tracker = g[KEY] ?? startTracking();
+
+function startTracking(): Tracker {
+  const state: Tracker = { live: new Map() };
+  const callbacks: HookCallbacks & { trackPromises: boolean } = {
+    init(asyncId, type) {
+      if (REQUEST.test(type)) state.live.set(asyncId, type);
+    },
+    destroy(asyncId) {
+      state.live.delete(asyncId);
+    },
+    trackPromises: false,
+  };
+  createHook(callbacks).enable();
+  g[KEY] = state;
+  return state;
+}
+
+/** Requests in flight, by async-hook type (FSREQCALLBACK, FSREQPROMISE, GETADDRINFOREQWRAP...). */
+export function requestsInFlight(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const type of tracker.live.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+}
+
+/** Whether `type`, as `activeResources()` names it, is a request. */
+export function isRequest(type: string): boolean {
+  return REQUEST.test(type);
+}
+
+/** Handles, timers and immediates by the listing's names, and requests by the hook's. */
+export function activeResources(): Map<string, number> {
+  const counts = requestsInFlight();
+  for (const type of process.getActiveResourcesInfo()) {
+    if (!LISTED_REQUEST.test(type)) counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  return counts;
+}

@@ -4,8 +4,8 @@
  *
  * - An unhandled promise rejection: mocha passes it silently and exits 0 (mocha#5507), and
  *   `--unhandled-rejections=strict` aborts the whole run. Here it fails the current test only.
- * - An error thrown inside a callback: mocha says "Uncaught SyntaxError"; the message now says
- *   that the error escaped and why that matters.
+ * - An error thrown inside a callback: mocha says "Uncaught SyntaxError"; mocha is now handed an
+ *   error that says that the error escaped and why that matters, with the original as `cause`.
  * - Something left open (server, socket, timer, file, worker): without `--exit` mocha would hang
  *   with no culprit named; the leak check names it on the test that left it.
  */
@@ -30,25 +30,55 @@ process.on('unhandledRejection', (reason: unknown, promise: Promise<unknown>) =>
   pendingFailures.push(err);
 });
 
-const annotated = new WeakSet<object>();
-process.prependListener('uncaughtException', (err: unknown) => {
-  if (!(err instanceof Error) || annotated.has(err) || isMochaError(err)) return;
-  annotated.add(err);
+/**
+ * The error mocha is given for one that escaped: a new Error that says what happened, with the
+ * original as its `cause` and the original's stack under the new first line. A new error, not the
+ * original rewritten: an error can have a read-only `stack` (one a worker thread threw arrives
+ * through structured clone, and from Node 22 on its `stack` is not writable).
+ */
+const explained = new WeakMap<object, Error>();
+function explainEscaped(err: unknown): unknown {
+  if (!(err instanceof Error) || isMochaError(err)) return err;
+  const known = explained.get(err);
+  if (known) return known;
+  const explanation = new Error(messages.escapedException(err), { cause: err });
+  explanation.name = err.name;
   const header = `${err.name}: ${err.message}`;
-  err.message = messages.escapedException(err);
-  // mocha prints the stack, which was computed with the old message: rewrite its first line too.
-  if (err.stack?.startsWith(header)) err.stack = `${err.name}: ${err.message}${err.stack.slice(header.length)}`;
-});
+  const frames = typeof err.stack === 'string' && err.stack.includes(header) ? err.stack.slice(err.stack.indexOf(header) + header.length) : '';
+  explanation.stack = `${explanation.name}: ${explanation.message}${frames}`;
+  explained.set(err, explanation);
+  explained.set(explanation, explanation);
+  return explanation;
+}
 
 function isMochaError(err: Error): boolean {
   const { code } = err as { code?: unknown };
   return typeof code === 'string' && code.startsWith('ERR_MOCHA_');
 }
 
+type UncaughtListener = (err: unknown, origin?: unknown) => void;
+let mochaListeners: UncaughtListener[] = [];
+/** Stands in for mocha's uncaughtException listener during the run, handing it the explained error. */
+function explainingListener(err: unknown, origin?: unknown): void {
+  const explanation = explainEscaped(err);
+  for (const listener of mochaListeners) listener.call(process, explanation, origin);
+}
+
 /** Waits one turn of the event loop, so closes requested at the end of a test can complete. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const mochaHooks: RootHookObject = {
+  beforeAll() {
+    // mocha adds its listener when the run starts, after this file loads: take its place now.
+    mochaListeners = process.listeners('uncaughtException') as UncaughtListener[];
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', explainingListener);
+  },
+  afterAll() {
+    process.removeListener('uncaughtException', explainingListener);
+    for (const listener of mochaListeners) process.on('uncaughtException', listener);
+    mochaListeners = [];
+  },
   async beforeEach(this: Context) {
     pendingFailures.length = 0;
     fsFaults.reset();

@@ -66,6 +66,8 @@ describe('harness root hooks: each failure is pinned on the test that caused it 
     expect(run.report.failures.map((t) => t.fullTitle)).to.have.members([
       'unhandled rejection leaves a rejected promise nobody handles',
       'escaped exception throws inside a setTimeout callback',
+      'escaped worker error lets a worker thread error go unhandled',
+      'leaked file read ends while a file read is still in flight',
       'leaked server leaves a server listening',
       'leaked interval leaves a setInterval running',
       'leaked FileHandle leaves a FileHandle open',
@@ -88,7 +90,20 @@ describe('harness root hooks: each failure is pinned on the test that caused it 
   it('reports an error thrown inside a setTimeout callback with the escapedException text, and runs the next test', () => {
     const t = failure('escaped exception throws inside a setTimeout callback');
     expect(t?.err.message).to.equal(messages.escapedException(new SyntaxError('thrown in a timer')));
+    expect(t?.err.stack, 'the stack still says where it was thrown').to.match(/^SyntaxError: [^\n]*\n\s+at .*hooks\.fixture\.ts/);
     expect(passed('escaped exception the next test still runs')).to.equal(true);
+  });
+
+  it('explains an error a worker thread threw, whose stack is read-only, instead of crashing the hooks', () => {
+    const t = failure('escaped worker error lets a worker thread error go unhandled');
+    expect(t?.err.message).to.equal(messages.escapedException(new RangeError('thrown in a worker')));
+    expect(passed('escaped worker error the next test still runs')).to.equal(true);
+  });
+
+  it('names a file read still in flight when the test ended, on every Node line', () => {
+    const t = failure('leaked file read ends while a file read is still in flight');
+    expect(t?.err.message).to.include('a file-system operation still running after the test ended');
+    expect(passed('leaked file read the next test still runs')).to.equal(true);
   });
 
   const leaks: Array<[string, string, RegExp]> = [

@@ -62,14 +62,15 @@ function run(node, args, env = {}) {
 /** The harness's own tests, the detectors' planted mistakes and correct code, under `node`. */
 async function harnessTests(node) {
   const mocha = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-  const { code, out } = await run(node, [mocha, '--no-config', '--extension', 'ts', '--require', 'bin/register-ts.js', '--require', 'src/harness/root-hooks.ts', '--timeout', '10000', '--reporter', 'json', 'test/harness/**/*.test.ts']);
+  const { code, out } = await run(node, ['--require', './bin/register-ts.js', mocha, '--no-config', '--extension', 'ts', '--require', 'src/harness/root-hooks.ts', '--timeout', '10000', '--reporter', 'json', 'test/harness/**/*.test.ts']);
   try {
     const json = JSON.parse(out.slice(out.indexOf('{')));
-    const problems = json.failures.map((f) => `${f.fullTitle}: ${String(f.err?.message ?? '').split('\n')[0]}`);
+    const failures = json.failures.map((f) => ({ title: f.fullTitle, message: String(f.err?.message ?? '').split('\n')[0] }));
+    const problems = failures.map((f) => `${f.title}: ${f.message}`);
     if (code !== 0 && problems.length === 0) problems.push(`mocha exited with code ${code}`);
-    return { passed: json.stats.passes, problems };
+    return { passed: json.stats.passes, problems, failures };
   } catch {
-    return { passed: 0, problems: [`the harness tests did not report (exit code ${code}):\n${out.slice(-2000)}`] };
+    return { passed: 0, problems: [`the harness tests did not report (exit code ${code}):\n${out.slice(-2000)}`], failures: [] };
   }
 }
 
@@ -123,10 +124,15 @@ async function main() {
   return failures === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err) => {
-    process.stderr.write(`node-lines: ${err.message}\n`);
-    process.exitCode = 2;
-  },
-);
+// The soak (scripts/soak.js) reuses the install, the harness run and the verify run.
+module.exports = { configuredLines, install, harnessTests, verify };
+
+if (require.main === module) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err) => {
+      process.stderr.write(`node-lines: ${err.message}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,5 +1,5 @@
-// `node --require` entry: load .ts files through the content-keyed compile cache (ts-cache.js).
-// Kata test runs use it instead of ts-node, so a run loads the TypeScript compiler only when a
-// file changed, and recompiles only that file.
+// The TypeScript loader as a `node --require` entry (bin/ts-cache.js): kata runs start Node with
+// it as a Node option, not a mocha one, so the worker threads a kata starts inherit it. A worker
+// started with an `execArgv` of its own must include `process.execArgv` to keep it.
 'use strict';
 require('./ts-cache').register();

@@ -1,7 +1,13 @@
-// Loads the library's TypeScript in the `kata` process through a disk cache of compiled output,
-// keyed by each file's content: a hit costs one small read, and the TypeScript compiler (0.6 s
-// to load) is loaded only on a miss. A cached file can never be stale: an edit changes its key.
-// Types are not checked here (`npm run typecheck` does that), as with ts-node's transpile-only.
+// The one TypeScript loader of this library: the `kata` command, mocha (the library's own tests
+// and every kata run), `kata watch`, kata worker threads, benches and scripts all load .ts files
+// through it. ts-node is the compiler (its tsconfig handling, its diagnostics), transpile-only:
+// types are checked by `npm run typecheck`. In front of it sits a disk cache of compiled output
+// keyed by each file's content, so a hit costs one small read and loads no compiler at all (ts-node
+// and TypeScript take 0.6 s or more to load), and only a changed file pays a compile. A cached file
+// can never be stale: an edit changes its key.
+//
+// Worker threads inherit their parent's execArgv: a process started as `node --require
+// bin/register-ts.js` (as kata runs are) gives every `new Worker(file.ts)` the same loader.
 'use strict';
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
@@ -10,49 +16,29 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'callback-katas', 'ts');
+const TSCONFIG = path.join(ROOT, 'tsconfig.json');
 
-let compilerOptions;
-/** The repo's tsconfig, as options for one CommonJS file with its source map inline. */
-function options(ts) {
-  if (!compilerOptions) {
-    const configFile = path.join(ROOT, 'tsconfig.json');
-    const { config } = ts.readConfigFile(configFile, ts.sys.readFile);
-    const { options: parsed } = ts.convertCompilerOptionsFromJson(config.compilerOptions, ROOT, configFile);
-    compilerOptions = {
-      ...parsed,
-      module: ts.ModuleKind.CommonJS,
-      // One file at a time: nothing is resolved, and node10 (CommonJS's default) is deprecated.
-      moduleResolution: undefined,
-      noEmit: false,
-      sourceMap: false,
-      inlineSourceMap: true,
-      inlineSources: true,
-    };
+let service;
+/** ts-node's compiler service, created on the first cache miss only. */
+function compiler() {
+  if (!service) {
+    // Its transpile-only mode, for this repo's tsconfig whatever the working directory.
+    service = require('ts-node').create({ project: TSCONFIG, transpileOnly: true });
   }
-  return compilerOptions;
+  return service;
 }
 
+/**
+ * ts-node's compile. Its syntax errors say "file(line,col): error TSnnnn: message", which the CLI
+ * turns into the learner's file and line; where ts-node was called from is no help to anyone.
+ */
 function compile(filename, source) {
-  const ts = require('typescript');
-  const output = ts.transpileModule(source, { fileName: filename, compilerOptions: options(ts), reportDiagnostics: true });
-  // A syntax error: report it as ts-node does, "file(line,col): error TSnnnn: message", which
-  // the CLI turns into the learner's file and line (transpileModule would emit broken code).
-  // Only errors in the file itself: an option's deprecation notice is not the learner's problem.
-  const errors = (output.diagnostics || []).filter((d) => d.file && d.category === ts.DiagnosticCategory.Error);
-  if (errors.length > 0) {
-    const where = (d) => {
-      if (d.start === undefined) return path.relative(process.cwd(), filename);
-      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-      return `${path.relative(process.cwd(), filename)}(${line + 1},${character + 1})`;
-    };
-    const lines = errors.map((d) => `${where(d)}: error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-    const err = new Error(`⨯ Unable to compile TypeScript:\n${lines.join('\n')}`);
-    err.name = 'TSError';
-    // Where the compiler was called from is no help to anyone: the message says where to look.
-    err.stack = `${err.name}: ${err.message}`;
+  try {
+    return compiler().compile(source, filename);
+  } catch (err) {
+    if (err && err.name === 'TSError') err.stack = `${err.name}: ${err.message}`;
     throw err;
   }
-  return output.outputText;
 }
 
 /** Compiled JavaScript for `filename`, from the cache or compiled now and stored. */
@@ -77,21 +63,35 @@ function compiled(filename, source) {
 }
 
 let salt;
-/** What else decides the output: the compiler's version and the tsconfig. */
+/** What else decides the output: the compilers' versions and the tsconfig. */
 function cacheSalt() {
   if (salt === undefined) {
-    const tsVersion = require('typescript/package.json').version;
-    salt = `${tsVersion}\0${fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')}`;
+    const versions = ['typescript', 'ts-node'].map((pkg) => require(`${pkg}/package.json`).version);
+    salt = `${versions.join('\0')}\0${fs.readFileSync(TSCONFIG, 'utf8')}`;
   }
   return salt;
 }
 
-/** Makes `require` of a .ts file go through the cache. */
+let registered = false;
+/** Makes `require` of a .ts file go through the cache. Calling it again changes nothing. */
 function register() {
+  if (registered) return;
+  registered = true;
   process.setSourceMapsEnabled(true);
+  // require.extensions: Node's documented way for a CommonJS loader to handle an extension. It
+  // also takes precedence over the type stripping of Node 22.18+, which would skip the cache.
   Module._extensions['.ts'] = function loadTs(module, filename) {
     module._compile(compiled(filename, fs.readFileSync(filename, 'utf8')), filename);
   };
 }
 
-module.exports = { register };
+/**
+ * The JavaScript the loader makes of `filename`, from the cache when the file is unchanged: for
+ * code that must run as plain JavaScript elsewhere (a child process with a capped heap, a bench
+ * that measures compiled code), and to warm the cache ahead of a file's first load.
+ */
+function compileFile(filename) {
+  return compiled(filename, fs.readFileSync(filename, 'utf8'));
+}
+
+module.exports = { register, compileFile };

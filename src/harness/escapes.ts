@@ -7,7 +7,7 @@
  * failing callback descends from (the store survives into the uncaughtException handler), and
  * hands the error to that call; errors from nowhere in particular go to the newest catch-all
  * capture, else to the listeners it replaced (mocha's). process.setUncaughtExceptionCaptureCallback
- * cannot be used: it throws while the domain module is loaded, as it is under ts-node.
+ * cannot be used: it throws while the domain module is loaded, as some loaders and tools do.
  *
  * @example
  * const release = captureUncaught((err) => escaped.push(err)); // everything, until release()

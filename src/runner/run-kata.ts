@@ -82,6 +82,8 @@ export const LEARNER_TESTS = 'test/mine/**/*.test.ts';
 const bin = (pkg: string, file: string) => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
 const here = (file: string) => path.join(__dirname, file);
 const harnessHooks = path.join(REPO_ROOT, 'src', 'harness', 'root-hooks.ts');
+/** The one TypeScript loader, as a `node --require` entry. */
+export const TS_LOADER = path.join(REPO_ROOT, 'bin', 'register-ts.js');
 
 export async function runKata(kata: Kata, options: RunOptions = {}): Promise<RunResult> {
   const { coverage = true, includeLearnerTests = true, print = false } = options;
@@ -96,9 +98,6 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--no-config',
     '--no-package',
     '--extension', 'ts',
-    // Compiled through a cache keyed by content: unchanged files (the harness, the kata's tests)
-    // are not recompiled, and the TypeScript compiler is loaded only when a file changed.
-    '--require', path.join(REPO_ROOT, 'bin', 'register-ts.js'),
     '--require', here('impl-redirect.ts'),
     '--require', harnessHooks,
     '--reporter', here('reporter.ts'),
@@ -120,13 +119,17 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     ...coverageRoots.flatMap((root) => ['--include', `${path.relative(kata.dir, root) || '.'}/**/*.ts`]),
     ...coverageRoots.flatMap((root) => ['--src', root]),
   ];
-  const args = coverage ? [...c8Args, process.execPath, ...mochaArgs] : mochaArgs;
+  // The TypeScript loader (bin/ts-cache.js) as a Node option, not a mocha one: the worker threads
+  // a kata starts inherit it, so `new Worker(file.ts)` needs nothing more. Its cache is keyed by
+  // content: unchanged files (the harness, the kata's tests) are not recompiled, and the compiler
+  // is loaded only when a file changed.
+  const node = [process.execPath, '--require', TS_LOADER];
+  const args = coverage ? [...c8Args, ...node, ...mochaArgs] : [...node.slice(1), ...mochaArgs];
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KATA_RESULTS_FILE: resultsFile,
     KATA_PROGRESS_FILE: progressFile,
-    TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'),
     FORCE_COLOR: print ? process.env.FORCE_COLOR : '0',
   };
   delete env.KATA_SRC_ROOT;

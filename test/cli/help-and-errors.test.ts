@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { cliEnv, KATA, makeSandbox, type Sandbox, SECOND_KATA } from './sandbox';
 
 describe('kata: help, mistakes and no terminal', function () {
-  // Each run starts Node and ts-node (about a second, several on a busy machine).
+  // Each run starts Node and the CLI (a fraction of a second, more on a busy machine).
   this.timeout(300_000);
   let box: Sandbox;
   before(() => {

@@ -34,7 +34,7 @@ function runMocha(spec: string, env: NodeJS.ProcessEnv = {}): Promise<{ report: 
   const args = [
     path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'),
     '--no-config', '--no-color', '--extension', 'ts',
-    '-r', 'ts-node/register/transpile-only', '-r', 'src/harness/root-hooks.ts',
+    '-r', 'bin/register-ts.js', '-r', 'src/harness/root-hooks.ts',
     '--reporter', 'json', spec,
   ];
   return new Promise((resolve, reject) => {
@@ -52,7 +52,7 @@ function runMocha(spec: string, env: NodeJS.ProcessEnv = {}): Promise<{ report: 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'root-hooks', 'hooks.fixture.ts');
 
 describe('harness root hooks: each failure is pinned on the test that caused it (child mocha)', function () {
-  // One real mocha run with ts-node: about 1.5 s idle, several times that on a loaded machine.
+  // One real mocha run: about a second idle, several times that on a loaded machine.
   this.timeout(60_000);
   let run: Awaited<ReturnType<typeof runMocha>>;
   const failure = (title: string) => run.report.failures.find((t) => t.fullTitle === title);

@@ -4,7 +4,7 @@
  *
  * Default folders: src (the legacy as shipped, until you change it) and .meta/solution (the
  * reference). Each is compiled to JavaScript in the OS temp dir (so its workers run as compiled
- * code, with no ts-node), started in a child process of its own, and loaded on 127.0.0.1 only:
+ * code, with no TypeScript loader), started in a child process of its own, and loaded on 127.0.0.1 only:
  * /hash by one connection per core, /health by one connection at a health checker's steady rate,
  * for a few seconds or a bounded number of requests, whichever ends first. Prints a table and writes an SVG bar chart of the
  * /health p99 to bench/out/.

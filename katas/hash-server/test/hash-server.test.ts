@@ -23,8 +23,8 @@ const LONG: HashJob = { password: 'hunter2', salt: 'NaCl', rounds: 20_000_000 };
 const FAILING: HashJob = { password: 'hunter2', salt: 'NaCl', rounds: 1_000_000_000 };
 
 describe('hash-server', function () {
-  // Each job starts a worker thread, which loads ts-node before it runs: seconds on a busy
-  // machine. A server that never answers fails at once (settleOrStall), not at this timeout.
+  // Each job starts a worker thread, which loads its modules before it runs: a second or more on
+  // a busy machine. A server that never answers fails at once (settleOrStall), not at this timeout.
   this.timeout(60_000);
   const servers = useHashServers();
 

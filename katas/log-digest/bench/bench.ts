@@ -8,8 +8,8 @@
  * time the digest took. The figures are the medians of a few runs, interleaved so that a busy
  * moment of the machine does not fall on one implementation only.
  *
- * The implementations are transpiled here, and the children run plain JavaScript: ts-node would
- * load the TypeScript compiler into every child and add tens of MB to each figure.
+ * The implementations are transpiled here, and the children run plain JavaScript: a TypeScript
+ * loader could load the compiler into a child and add tens of MB to its figure.
  *
  * Every child runs with V8's young generation fixed at its default maximum (16 MB semi-spaces)
  * from the start. Left to itself, V8 grows it during the first seconds of a run, so any longer

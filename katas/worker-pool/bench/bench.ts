@@ -5,8 +5,8 @@
  * load spreads over all of them; each figure is the median of the runs.
  *
  * Worker start-up is not measured: every pool is warmed (each worker has run a task) before the
- * clock starts. Under ts-node a worker takes 0.3 to 2 s to start, which is a reason to keep a
- * pool rather than start a worker per task, but not what this measures.
+ * clock starts. A worker takes tens of milliseconds or more to start, which is a reason to keep
+ * a pool rather than start a worker per task, but not what this measures.
  *
  *   npm run bench                                  the pool in src/ (the learner's code)
  *   npm run bench -- --impl .meta/solution         another folder holding worker-pool.ts
@@ -33,7 +33,6 @@ type PoolModule = { WorkerPool: new (options: { tasks: string; size?: number }) 
 const KATA_DIR = path.resolve(__dirname, '..');
 const WORKLOAD = require.resolve('./workload');
 const OUT_DIR = path.join(__dirname, 'out');
-const EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 interface Mode {
   label: string;
@@ -65,7 +64,7 @@ function kataPool(impl: string, size: number): Mode {
 }
 
 function piscinaPool(size: number): Mode {
-  const pool = new Piscina({ filename: WORKLOAD, minThreads: size, maxThreads: size, idleTimeout: Infinity, execArgv: EXEC_ARGV });
+  const pool = new Piscina({ filename: WORKLOAD, minThreads: size, maxThreads: size, idleTimeout: Infinity });
   return {
     label: `piscina, ${size} thread${size === 1 ? '' : 's'}`,
     threads: size,
@@ -126,7 +125,7 @@ async function main(): Promise<void> {
   console.log(`worker-pool bench: Node ${process.version}, os.availableParallelism() = ${cores}, load average ${load.toFixed(2)} (1 min) at the start`);
   console.log(`pool under test: ${path.relative(KATA_DIR, impl) || '.'}/worker-pool.ts; ${tasks} tasks per run, each about ${values['task-ms']} ms on the main thread (${rounds} rounds); ${runs} runs per mode, interleaved`);
   try {
-    // Warm-up: every worker starts (ts-node and all) and runs a task before any clock starts.
+    // Warm-up: every worker starts (loading its modules) and runs a task before any clock starts.
     const expected = crunch(rounds);
     for (const { mode } of rows) {
       const sums = await mode.runBatch(Math.max(mode.threads * 2, 2), rounds);

@@ -24,12 +24,12 @@ export interface PoolOptions {
   size?: number;
 }
 
-// Kata plumbing, keep it as it is: under ts-node (the tests) each worker needs the TypeScript
-// hook too, and compiled to JavaScript it must not get it; the worker file sits next to this one.
+// Kata plumbing, keep it as it is. The worker file sits next to this one and is the same kind of
+// file: .ts in the tests, .js once compiled. A worker thread inherits this thread's execArgv, which
+// is how it gets the TypeScript loader the tests run under (node --require …/register-ts.js):
+// pass no execArgv of your own, or start from process.execArgv.
 var EXT = path.extname(__filename);
 var WORKER_FILE = path.join(__dirname, 'pool-worker' + EXT);
-/* c8 ignore next -- the branch for compiled JavaScript: the tests run the TypeScript */
-var EXEC_ARGV = EXT === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 interface QueuedTask {
   name: string;
@@ -55,7 +55,7 @@ export class WorkerPool {
     this.size = options.size || os.cpus().length;
     this.tasks = options.tasks;
     for (var i = 0; i < this.size; i++) {
-      this.workers.push(new Worker(WORKER_FILE, { workerData: { tasks: this.tasks }, execArgv: EXEC_ARGV }));
+      this.workers.push(new Worker(WORKER_FILE, { workerData: { tasks: this.tasks } }));
       this.busy.push(false);
     }
   }

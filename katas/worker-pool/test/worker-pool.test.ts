@@ -19,7 +19,7 @@ const bytes = (size: number): ArrayBuffer => new Uint8Array(size).fill(1).buffer
 const WORKER_EXITED = 'its worker thread exited, and nothing is left to call it. Listen for the worker\'s \'exit\' event: it fires however a worker ends.';
 
 describe('worker-pool', function () {
-  // Each worker loads ts-node before it can run a task (0.3 to 2 s on a busy machine). The
+  // Each worker loads its modules before it can run a task (up to a second on a busy machine). The
   // waits below fail with their own message long before this.
   this.timeout(60_000);
   const kit = usePoolKit();

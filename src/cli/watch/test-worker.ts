@@ -15,9 +15,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 
-import { REPO_ROOT } from '../../kata/catalog';
 import type { Kata } from '../../kata/metadata';
-import type { RunResult } from '../../runner/run-kata';
+import { type RunResult, TS_LOADER } from '../../runner/run-kata';
 import { learnerFiles, testFiles } from '../learner-files';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -31,7 +30,7 @@ export interface WatchRun extends RunResult {
   restarted?: string;
 }
 
-// The same code runs from TypeScript (through ts-node) and compiled: start the worker the same way.
+// The same code runs from TypeScript (through the library's loader) and compiled: start the worker the same way.
 const WORKER_FILE = path.join(__dirname, `worker${path.extname(__filename)}`);
 const OUTPUT_LIMIT = 64 * 1024;
 
@@ -62,12 +61,14 @@ export class TestWorker {
   /** Starts the worker if none is running; resolves once it has loaded mocha and the harness. */
   start(): Promise<void> {
     if (this.ready) return this.ready;
-    const execArgv = path.extname(__filename) === '.ts' ? ['--require', require.resolve('ts-node/register/transpile-only')] : [];
+    // The library's TypeScript loader as a Node option, so that the kata's own worker threads
+    // inherit it (as in kata runs); compiled to .js the library needs none.
+    const execArgv = path.extname(__filename) === '.ts' ? ['--require', TS_LOADER] : [];
     const warm = [this.kata.dir, ...testFiles(this.kata), ...learnerFiles(this.kata).filter((f) => f.endsWith('.ts'))];
     const child = fork(WORKER_FILE, warm, {
       cwd: this.kata.dir,
       execArgv,
-      env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), FORCE_COLOR: '0', KATA_QUIET: '1' },
+      env: { ...process.env, FORCE_COLOR: '0', KATA_QUIET: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;

@@ -1,7 +1,9 @@
 /**
  * The long-lived test process behind `kata watch` (started with child_process.fork). It loads
- * mocha, ts-node, chai and the test harness once; each run then only forgets and recompiles the
- * kata's own modules (the learner's files and the kata's tests) and runs a fresh Mocha instance.
+ * mocha, chai and the test harness once; each run then only forgets and reloads the kata's own
+ * modules (the learner's files and the kata's tests) and runs a fresh Mocha instance. They load
+ * through the library's TypeScript loader (bin/ts-cache.js), whose cache is keyed by content:
+ * only the file a save changed is compiled again.
  * That is what makes a rerun after a save fast: no process start-up, no recompiling what did
  * not change.
  *
@@ -16,7 +18,7 @@ import * as path from 'node:path';
 
 import { mochaHooks } from '../../harness/root-hooks';
 import { parseMochaJson } from '../../runner/run-kata';
-import { installCompileCache, under } from './compile-cache';
+import { compileFile } from '../../../bin/ts-cache';
 import type { FromWorker, ToWorker } from './protocol';
 
 // mocha 12's entry point is an ES module: require() gives its namespace, whose `Mocha` is the
@@ -34,12 +36,17 @@ interface Collected {
 
 const send = (message: FromWorker) => process.send?.(message);
 
+/** True for files under `dir`, outside node_modules. */
+function under(dir: string): (file: string) => boolean {
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  return (file) => file.startsWith(prefix) && !file.includes(`${path.sep}node_modules${path.sep}`);
+}
+
 /** The resources open while idle; a run that leaves more behind makes the parent recycle this worker. */
 let idle = openResources();
 let current: { id: number; runner: Mocha.Runner | undefined } | undefined;
 /** The kata folder of the latest run: its modules are reloaded on every run, and compiled only when changed. */
 let inKata: (file: string) => boolean = () => false;
-const cache = installCompileCache((file) => inKata(file));
 
 process.on('message', (message: ToWorker) => {
   if (message.type === 'run') run(message);
@@ -125,11 +132,11 @@ function openResources(): Map<string, number> {
 require('chai');
 require('../../harness'); // what kata tests import
 const [warmDir, ...warmFiles] = process.argv.slice(2);
-if (warmDir && cache) {
+if (warmDir) {
   inKata = under(warmDir);
   for (const file of warmFiles) {
     try {
-      cache.warm(file);
+      compileFile(file); // into the loader's cache: the first run reads it from there
     } catch {
       // a file that does not compile: the run reports it, with its line
     }

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { post, useHashServers } from '../support/http';
 
 describe('my tests: hash-server as it is today', function () {
-  // Once the jobs run in worker threads, each one loads ts-node first: slow on a busy machine.
+  // Once the jobs run in worker threads, each one loads its modules first: slow on a busy machine.
   this.timeout(60_000);
   const servers = useHashServers();
 

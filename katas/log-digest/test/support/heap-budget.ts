@@ -13,15 +13,17 @@
  * allocation past its limit (Buffer.concat(...).toString() of the whole log) aborts the whole
  * process, test runner included, instead of failing the worker.
  *
- * Why no ts-node in the child: it would load the TypeScript compiler into the capped heap (about
- * 37 MB). The code under test is transpiled here, where the compiler is already loaded, and sent
- * to the child with the job. Its module is found through `require.resolve` from the test, so the
- * kata runner's redirection (a wrong variant, the reference) applies.
+ * Why no TypeScript loader in the child: on a cache miss it would load the TypeScript compiler into
+ * the capped heap (about 37 MB). The code under test is compiled here, by the library's loader
+ * (from its cache when unchanged), and sent to the child with the job. Its module is found
+ * through `require.resolve` from the test, so the kata runner's redirection (a wrong variant, the
+ * reference) applies.
  */
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ts = require('typescript');
+
+import { compileFile } from '../../../../bin/ts-cache';
 
 export type BudgetCall = 'digestFile' | 'digestStream' | 'promises.digestFile' | 'promises.digestStream';
 
@@ -51,11 +53,7 @@ function transpiledSources(entry: string): Record<string, string> {
   const sources: Record<string, string> = {};
   for (const name of files) {
     const fileName = path.join(dir, name);
-    const { outputText } = ts.transpileModule(fs.readFileSync(fileName, 'utf8'), {
-      fileName,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    sources[fileName] = outputText;
+    sources[fileName] = compileFile(fileName);
   }
   return sources;
 }

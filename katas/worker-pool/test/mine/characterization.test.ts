@@ -12,7 +12,7 @@ import { closeWithCallback, RecordedCall, TASKS, usePoolKit } from '../support/p
 import { WorkerPool } from '../../src/worker-pool';
 
 describe('my tests: worker-pool as it is today', function () {
-  this.timeout(60_000); // each worker loads ts-node first
+  this.timeout(60_000); // each worker loads its modules first
   const kit = usePoolKit();
 
   it('a payload travels as a structured clone: a Map arrives as a Map', async () => {

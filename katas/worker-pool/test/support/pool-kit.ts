@@ -17,7 +17,7 @@ export const TASKS = require.resolve('./tasks');
 
 /**
  * Real time after which a wait fails as "too slow". A verdict only: correct code never waits
- * for it. Starting a worker under ts-node takes 0.3 to 2 s on a loaded 2-core machine.
+ * for it. Starting a worker takes up to a second on a loaded 2-core machine.
  */
 export const SLOW_VERDICT_MS = 20_000;
 

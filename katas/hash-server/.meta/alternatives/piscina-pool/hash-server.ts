@@ -50,17 +50,15 @@ export interface PromiseHashServer {
   close(): Promise<void>;
 }
 
-// The worker is the same kind of file as this one: .ts under ts-node (the tests), .js once compiled.
+// The worker is the same kind of file as this one: .ts in the tests, .js once compiled. A worker
+// thread inherits this thread's execArgv, which is how it gets the TypeScript loader the tests
+// run under (node --require …/register-ts.js): pass no execArgv of your own, or start from
+// process.execArgv.
 const WORKER_FILE = path.join(__dirname, `hash-worker${path.extname(__filename)}`);
-// mocha's --require hooks only the main thread: a worker started from TypeScript needs ts-node
-// too. Transpile-only, as in the tests: type-checking in every worker would cost seconds each.
-// Compiled to .js (the bench, production) it needs nothing, a case the tests never run:
-/* c8 ignore next */
-const WORKER_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 /** A pool of hash workers; piscina starts `minThreads` of them at once, more under load. */
 function createPool(): Piscina<HashJob, string> {
-  return new Piscina({ filename: WORKER_FILE, execArgv: WORKER_EXEC_ARGV });
+  return new Piscina({ filename: WORKER_FILE });
 }
 
 /** One job on a pool of its own, destroyed afterwards: for callers with no server (and its pool). */

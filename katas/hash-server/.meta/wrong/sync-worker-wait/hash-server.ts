@@ -49,13 +49,11 @@ export interface PromiseHashServer {
   close(): Promise<void>;
 }
 
-// The worker is the same kind of file as this one: .ts under ts-node (the tests), .js once compiled.
+// The worker is the same kind of file as this one: .ts in the tests, .js once compiled. A worker
+// thread inherits this thread's execArgv, which is how it gets the TypeScript loader the tests
+// run under (node --require …/register-ts.js): pass no execArgv of your own, or start from
+// process.execArgv.
 const WORKER_FILE = path.join(__dirname, `hash-worker${path.extname(__filename)}`);
-// mocha's --require hooks only the main thread: a worker started from TypeScript needs ts-node
-// too. Transpile-only, as in the tests: type-checking in every worker would cost seconds each.
-// Compiled to .js (the bench, production) it needs nothing, a case the tests never run:
-/* c8 ignore next */
-const WORKER_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 /**
  * Runs one job in a worker thread and waits for its answer without giving up the call stack,
@@ -65,7 +63,7 @@ const WORKER_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-
 async function stretchKeyInWorker(job: HashJob): Promise<string> {
   const { port1, port2 } = new MessageChannel();
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(WORKER_FILE, { workerData: { job, port: port2, done }, transferList: [port2], execArgv: WORKER_EXEC_ARGV });
+  const worker = new Worker(WORKER_FILE, { workerData: { job, port: port2, done }, transferList: [port2] });
   try {
     Atomics.wait(done, 0, 0);
     const reply = receiveMessageOnPort(port1)!.message as { hash?: string; error?: { name: string; message: string } };

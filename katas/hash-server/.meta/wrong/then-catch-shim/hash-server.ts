@@ -50,13 +50,11 @@ export interface PromiseHashServer {
   close(): Promise<void>;
 }
 
-// The worker is the same kind of file as this one: .ts under ts-node (the tests), .js once compiled.
+// The worker is the same kind of file as this one: .ts in the tests, .js once compiled. A worker
+// thread inherits this thread's execArgv, which is how it gets the TypeScript loader the tests
+// run under (node --require …/register-ts.js): pass no execArgv of your own, or start from
+// process.execArgv.
 const WORKER_FILE = path.join(__dirname, `hash-worker${path.extname(__filename)}`);
-// mocha's --require hooks only the main thread: a worker started from TypeScript needs ts-node
-// too. Transpile-only, as in the tests: type-checking in every worker would cost seconds each.
-// Compiled to .js (the bench, production) it needs nothing, a case the tests never run:
-/* c8 ignore next */
-const WORKER_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 /**
  * Runs one job in a worker thread of its own. Resolves with the hash; rejects with what the job
@@ -64,7 +62,7 @@ const WORKER_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-
  * the worker has exited by the time the promise settles.
  */
 async function stretchKeyInWorker(job: HashJob, signal?: AbortSignal): Promise<string> {
-  const worker = new Worker(WORKER_FILE, { workerData: job, execArgv: WORKER_EXEC_ARGV });
+  const worker = new Worker(WORKER_FILE, { workerData: job });
   // Listened for from the start: a worker can post its hash and exit within one turn.
   const exited = new Promise((resolve) => worker.once('exit', resolve));
   try {

@@ -50,20 +50,18 @@ export interface PromiseHashServer {
   close(): Promise<void>;
 }
 
-// The worker is the same kind of file as this one: .ts under ts-node (the tests), .js once compiled.
+// The worker is the same kind of file as this one: .ts in the tests, .js once compiled. A worker
+// thread inherits this thread's execArgv, which is how it gets the TypeScript loader the tests
+// run under (node --require …/register-ts.js): pass no execArgv of your own, or start from
+// process.execArgv.
 const WORKER_FILE = path.join(__dirname, `hash-worker${path.extname(__filename)}`);
-// mocha's --require hooks only the main thread: a worker started from TypeScript needs ts-node
-// too. Transpile-only, as in the tests: type-checking in every worker would cost seconds each.
-// Compiled to .js (the bench, production) it needs nothing, a case the tests never run:
-/* c8 ignore next */
-const WORKER_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 /**
  * Runs one job in a worker thread of its own: posts the job, and resolves with the hash the
  * worker posts back, or rejects with the error it reports (or when `signal` aborts).
  */
 async function stretchKeyInWorker(job: HashJob, signal?: AbortSignal): Promise<string> {
-  const worker = new Worker(WORKER_FILE, { execArgv: WORKER_EXEC_ARGV });
+  const worker = new Worker(WORKER_FILE, {});
   worker.postMessage(job);
   const [reply] = (await once(worker, 'message', { signal })) as [{ hash?: string; error?: string }];
   if (reply.error !== undefined) throw new Error(reply.error);

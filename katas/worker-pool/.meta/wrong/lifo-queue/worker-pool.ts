@@ -35,12 +35,12 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-// Under ts-node (the tests) each worker needs the TypeScript hook too, and compiled to
-// JavaScript it must not get it; the worker file sits next to this one.
+// The worker file sits next to this one and is the same kind of file: .ts in the tests, .js once
+// compiled. A worker thread inherits this thread's execArgv, which is how it gets the TypeScript
+// loader the tests run under (node --require …/register-ts.js): pass no execArgv of your own, or
+// start from process.execArgv.
 const EXT = path.extname(__filename);
 const WORKER_FILE = path.join(__dirname, `pool-worker${EXT}`);
-/* c8 ignore next -- the branch for compiled JavaScript: the tests run the TypeScript */
-const EXEC_ARGV = EXT === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 /** What pool-worker sends back for each task. */
 type Answer = { ok: true; result: unknown } | { ok: false; error: unknown };
@@ -137,7 +137,7 @@ class PromiseWorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_FILE, { workerData: { tasks: this.#tasks }, execArgv: EXEC_ARGV });
+    const worker = new Worker(WORKER_FILE, { workerData: { tasks: this.#tasks } });
     const slot: Slot = { worker, job: undefined, retiring: false };
     worker.on('message', (answer: Answer) => this.#answered(slot, answer));
     worker.on('error', (err) => (slot.crash = err));

@@ -4,8 +4,8 @@
  * an error thrown by a task belongs to that task, not to this thread.
  *
  * WRONG (kept for the verifier): "let it crash": a task that throws takes its worker thread down,
- * and the pool replaces it. Every error costs a worker start (slow under ts-node, and not free
- * compiled), and an unknown task name fails with "tasks[name] is not a function".
+ * and the pool replaces it. Every error costs a worker start (tens of milliseconds at
+ * best), and an unknown task name fails with "tasks[name] is not a function".
  *
  * Started by worker-pool.ts with `new Worker(path)`: keep it next to that file.
  */

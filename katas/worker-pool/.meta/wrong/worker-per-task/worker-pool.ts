@@ -30,10 +30,12 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+// The worker file sits next to this one and is the same kind of file: .ts in the tests, .js once
+// compiled. A worker thread inherits this thread's execArgv, which is how it gets the TypeScript
+// loader the tests run under (node --require …/register-ts.js): pass no execArgv of your own, or
+// start from process.execArgv.
 const EXT = path.extname(__filename);
 const WORKER_FILE = path.join(__dirname, `pool-worker${EXT}`);
-/* c8 ignore next -- the branch for compiled JavaScript: the tests run the TypeScript */
-const EXEC_ARGV = EXT === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
 
 type Answer = { ok: true; result: unknown } | { ok: false; error: unknown };
 
@@ -50,7 +52,7 @@ class PromiseWorkerPool {
     if (this.#closed) return Promise.reject(new Error(`cannot run "${name}": the pool is closed`));
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
-      const worker = new Worker(WORKER_FILE, { workerData: { tasks: this.#tasks }, execArgv: EXEC_ARGV });
+      const worker = new Worker(WORKER_FILE, { workerData: { tasks: this.#tasks } });
       this.#running.add(worker);
       const onAbort = () => {
         reject(signal!.reason);

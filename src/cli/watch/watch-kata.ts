@@ -4,7 +4,6 @@
  * redraws the screen and takes keys (h hint, c full check, r rerun, q quit); in a pipe it prints
  * one block per run, or one JSON line per run with --json.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
@@ -15,6 +14,7 @@ import { color, note } from '../output';
 import { recordResult } from '../record-run';
 import { formatSummary, type RunSummary } from '../summary';
 import { TestWorker, type WatchRun } from './test-worker';
+import { watchDirs } from './watch-dirs';
 
 export interface WatchOptions {
   /** Overrides the kata's runTimeoutSeconds for the watchdog. */
@@ -97,13 +97,21 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
       }
     };
 
-    const onChange = (_event: string, filename: string | Buffer | null) => {
-      if (filename !== null && !isLearnerSource(String(filename), kata, watched)) return;
+    const changed = new Set<string>();
+    const onChange = (rel: string, isFolder: boolean) => {
+      if (!(isFolder ? isLearnerFolder(rel, watched) : isLearnerSource(rel, kata, watched))) return;
+      changed.add(rel.split(path.sep).join('/'));
       clearTimeout(debounce);
-      debounce = setTimeout(() => void run(), options.debounceMs ?? 20);
+      debounce = setTimeout(() => {
+        const files = [...changed].sort();
+        changed.clear();
+        void run();
+        // Said once run() has marked a run still going as outdated: from this line on, a tool
+        // (or a test) knows that run's results will not be shown.
+        if (options.json) write(`${JSON.stringify({ event: 'change', files })}\n`);
+      }, options.debounceMs ?? 20);
     };
-    const watcher = fs.watch(kata.dir, { recursive: true }, onChange);
-    watcher.on('error', (err) => {
+    const watcher = watchDirs(kata.dir, watched, onChange, (err) => {
       process.stderr.write(color.red(`kata watch: stopped watching ${kata.dir}: ${err.message}\n`));
       stop(1);
     });
@@ -180,6 +188,13 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
 function watchedRoots(kata: Kata): string[] {
   const impl = path.relative(kata.dir, implementationRoot(kata));
   return impl && impl !== 'test' ? [impl, 'test'] : ['test'];
+}
+
+/** A folder that appeared or went away: one of the watched folders, or one inside them. */
+function isLearnerFolder(rel: string, roots: readonly string[]): boolean {
+  const parts = path.normalize(rel).split(path.sep);
+  if (parts.some((p) => p.startsWith('.') || p === 'node_modules' || p === 'coverage')) return false;
+  return roots.some((r) => rel === r || rel.startsWith(r + path.sep));
 }
 
 function isLearnerSource(filename: string, kata: Kata, roots: readonly string[]): boolean {

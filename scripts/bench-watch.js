@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const repo = path.resolve(__dirname, '..');
-require(path.join(repo, 'node_modules', 'ts-node')).register({ transpileOnly: true, project: path.join(repo, 'tsconfig.json') });
+require('../bin/ts-cache').register();
 const { cliEnv, makeSandbox } = require('../test/cli/sandbox');
 
 const kata = process.argv[2] || 'config-loader';

@@ -19,7 +19,7 @@ function busyFor(ms: number): number {
   return spins;
 }
 
-/** The correct move: the same busy work in a worker; eval'd JS so the worker needs no ts-node. */
+/** The correct move: the same busy work in a worker; eval'd JS so the worker needs no TypeScript loader. */
 async function busyInWorker(ms: number): Promise<number> {
   const worker = new Worker(
     `const { parentPort, workerData } = require('node:worker_threads');

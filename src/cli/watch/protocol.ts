@@ -11,7 +11,7 @@ export type ToWorker =
   | { type: 'abort'; id: number };
 
 export type FromWorker =
-  /** mocha, ts-node, chai and the harness are loaded: the next run pays none of that. */
+  /** mocha, chai and the harness are loaded: the next run pays none of that. */
   | { type: 'ready' }
   | { type: 'test-begin'; id: number; title: string }
   | {

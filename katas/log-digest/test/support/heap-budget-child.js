@@ -1,6 +1,6 @@
 // The child process of heap-budget.ts: runs one digest of a generated log under a small heap
 // (the parent starts it with --max-old-space-size), and reports what the digest counted.
-// Plain JavaScript on purpose: ts-node would load the TypeScript compiler into this heap (about
+// Plain JavaScript on purpose: a TypeScript loader could load the compiler into this heap (about
 // 37 MB). The parent transpiles the code under test and sends it over with the job.
 'use strict';
 const fs = require('node:fs');

@@ -20,7 +20,7 @@ import * as ts from 'typescript';
 
 import { REPO_ROOT } from '../kata/catalog';
 import { type Kata, mirrorPath } from '../kata/metadata';
-import { RULE_CATALOG, RULE_NAMES } from './rule-catalog';
+import { isCheckRule, RULE_CATALOG, RULE_NAMES } from './rule-catalog';
 import { kataPlugin } from './rules';
 import { type FileShape, type FunctionShape, scorecardRule } from './scorecard';
 
@@ -153,7 +153,7 @@ async function lint(kata: Kata, files: string[], typed: boolean): Promise<CheckR
       const rule = m.ruleId ?? 'parse';
       if (rule === '@typescript-eslint/no-floating-promises') floatingPromises++;
       const text = lines[m.line - 1]?.slice(m.column - 1) ?? '';
-      const entry = RULE_CATALOG[rule];
+      const entry = isCheckRule(rule) ? RULE_CATALOG[rule] : undefined;
       const finding: Finding = {
         file: shown(kata, result.filePath),
         line: m.line,
@@ -162,7 +162,7 @@ async function lint(kata: Kata, files: string[], typed: boolean): Promise<CheckR
         message: entry ? entry.explain({ text, eslint: m.message, messageId: m.messageId }) : `this file cannot be checked: ${m.message}`,
         detail: m.message,
       };
-      (m.ruleId && !selected.includes(m.ruleId) ? allowed : findings).push(finding);
+      (m.ruleId && !(selected as readonly string[]).includes(m.ruleId) ? allowed : findings).push(finding);
     }
   }
 

@@ -1,8 +1,12 @@
 /**
  * Every rule the callback-hell check knows: its default setting, and what a finding means in
- * the learner's terms. A kata's metadata picks from this list (see `KataCheckSettings`).
+ * the learner's terms. A kata's metadata picks from this list (see `KataCheckSettings`): the
+ * names are the kata format's (src/kata/check-settings.ts), and typing the catalog by them makes
+ * a rule missing here, or one the kata format does not know, a compile error.
  */
 import type { Linter } from 'eslint';
+
+import { CHECK_RULE_NAMES, type CheckRuleName } from '../kata/check-settings';
 
 export interface CatalogEntry {
   /** The rule's setting when the kata's metadata does not change it. */
@@ -18,7 +22,7 @@ export interface CatalogEntry {
 
 const numbers = (s: string) => (s.match(/\d+/g) ?? []).map(Number);
 
-export const RULE_CATALOG: Readonly<Record<string, CatalogEntry>> = {
+export const RULE_CATALOG: Readonly<Record<CheckRuleName, CatalogEntry>> = {
   'max-nested-callbacks': {
     setting: ['error', { max: 2 }],
     explain: ({ eslint }) => {
@@ -113,4 +117,9 @@ export const RULE_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   },
 };
 
-export const RULE_NAMES = Object.keys(RULE_CATALOG);
+export const RULE_NAMES: readonly CheckRuleName[] = CHECK_RULE_NAMES;
+
+/** Whether a rule id ESLint reports (a plain string) is one of the check's own rules. */
+export function isCheckRule(rule: string): rule is CheckRuleName {
+  return (RULE_NAMES as readonly string[]).includes(rule);
+}

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 
-import { KataCheckSchema } from '../check/settings';
+import { KataCheckSchema } from './check-settings';
 import { KataFormatError } from './errors';
 
 const kebab = /^[a-z0-9]+(-[a-z0-9]+)*$/;

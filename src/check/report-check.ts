@@ -2,7 +2,7 @@
  * The check's result for a terminal: the pyramid (one bar per function, as long as the function
  * is deep), the scorecard, and each finding as file:line with what to do about it.
  */
-import { color, fail, ok } from '../cli/output';
+import { color, fail, ok } from '../terminal/style';
 import type { CheckResult } from './check-kata';
 
 const MAX_LABEL = 36;

@@ -7,6 +7,60 @@ import promisePlugin from 'eslint-plugin-promise';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// Folder boundaries (README, "Layout"): what each folder under src/ may not import, and why.
+// A rule matches the import as written: a relative path that climbs out of the folder (`../cli`,
+// `../../kata/metadata`) into the named folder. `no-restricted-imports` sees import and export
+// and export declarations (`import type` and `import x = require()` too); `no-restricted-syntax`
+// adds `require()` and `import()`, which the library uses for lazy loading. test/lint-boundaries.test.ts plants a breach of each rule.
+const climbsInto = (...folders) => `^(?:\\.\\./)+(?:src/)?(?:${folders.join('|')})(?:/|$)`;
+const KATAS = {
+  regex: '^(?:(?:\\.\\./)+katas(?:/|$)|@callback-katas/)',
+  message:
+    'Folder boundary: nothing in src/ imports from katas/. The library knows no particular kata: it finds each ' +
+    'one through its kata.json (src/kata/catalog.ts), so katas can be added, changed or removed without touching src/.',
+};
+const BOUNDARIES = {
+  harness: {
+    regex: climbsInto('cli', 'runner', 'verify', 'check', 'kata'),
+    message:
+      'Folder boundary: src/harness (the test kit kata tests stand on) imports no CLI, runner, verify, check or ' +
+      'kata code. Every kata test imports the harness, so it must stay a leaf: the tools that run the tests ' +
+      'stand on it, never the other way round.',
+  },
+  kata: {
+    regex: climbsInto('cli', 'check', 'runner', 'verify'),
+    message:
+      'Folder boundary: src/kata (the kata format: metadata schema and loader, catalog) imports no CLI, check, ' +
+      'runner or verify code. They all read the kata format, so an import back up makes a cycle: put what the ' +
+      'format needs in src/kata (as the check settings schema is, in src/kata/check-settings.ts).',
+  },
+  check: {
+    regex: climbsInto('cli'),
+    message:
+      'Folder boundary: src/check (the callback-hell check) imports no CLI code. The CLI, the verifier and the ' +
+      'scripts call the check; it returns results and formatted lines and the caller prints them. Shared ' +
+      'terminal styling is in src/terminal/style.ts.',
+  },
+  terminal: {
+    regex: climbsInto('cli', 'runner', 'verify', 'check', 'kata', 'harness'),
+    message:
+      'Folder boundary: src/terminal (terminal styling shared by the CLI and the check) imports no other library ' +
+      'folder: every folder may use it, so it depends on none of them.',
+  },
+};
+// esquery reads a regex up to its first "/": spell the slashes as \u002F in a selector.
+const asSelectorRegex = (regex) => regex.replaceAll('/', '\\u002F');
+const boundaryRules = (patterns) => ({
+  'no-restricted-imports': ['error', { patterns }],
+  'no-restricted-syntax': [
+    'error',
+    ...patterns.map(({ regex, message }) => ({
+      selector: `:matches(CallExpression[callee.name="require"], ImportExpression) > Literal[value=/${asSelectorRegex(regex)}/]`,
+      message,
+    })),
+  ],
+});
+
 export default tseslint.config(
   { ignores: ['katas/**', 'node_modules/**', 'coverage/**', 'dist/**'] },
   js.configs.recommended,
@@ -52,6 +106,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
+  // Folder boundaries: a later block's options replace an earlier one's, so each folder's block
+  // repeats the rule for all of src/.
+  { files: ['src/**'], rules: boundaryRules([KATAS]) },
+  ...Object.entries(BOUNDARIES).map(([folder, rule]) => ({ files: [`src/${folder}/**`], rules: boundaryRules([rule, KATAS]) })),
   {
     files: ['**/*.{js,mjs,cjs}'],
     ...tseslint.configs.disableTypeChecked,

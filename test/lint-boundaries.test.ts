@@ -1,0 +1,113 @@
+/**
+ * The folder boundaries in eslint.config.mjs: a file planted in each folder (linted as text, never
+ * written) that breaks each rule gets that rule's message, in every form an import can take; a
+ * legal import passes. The planted files are linted with the library's own config, as
+ * `npm run lint` does, less type information: TypeScript's project service knows only files on
+ * disk, and the boundary rules read the import as written, not its types.
+ */
+import * as path from 'node:path';
+
+import { expect } from 'chai';
+import { ESLint, type Linter } from 'eslint';
+import tseslint from 'typescript-eslint';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Each rule's statement (the start of its message) and a phrase from its reason. */
+const RULES = {
+  harness: ['Folder boundary: src/harness (the test kit kata tests stand on) imports no CLI, runner, verify, check or kata code.', 'must stay a leaf'],
+  kata: ['Folder boundary: src/kata (the kata format: metadata schema and loader, catalog) imports no CLI, check, runner or verify code.', 'makes a cycle'],
+  check: ['Folder boundary: src/check (the callback-hell check) imports no CLI code.', 'the caller prints them'],
+  terminal: ['Folder boundary: src/terminal (terminal styling shared by the CLI and the check) imports no other library folder:', 'depends on none of them'],
+  katas: ['Folder boundary: nothing in src/ imports from katas/.', 'knows no particular kata'],
+} as const;
+type RuleName = keyof typeof RULES;
+
+const BOUNDARY_RULES = new Set(['no-restricted-imports', 'no-restricted-syntax']);
+
+/** `file` is relative to the repository; `target` is the module path as the planted file writes it. */
+const breaches: Array<{ file: string; target: string; rule: RuleName }> = [
+  ...['cli/output', 'runner/run-kata', 'verify/verify-kata', 'check/check-kata', 'kata/metadata', 'kata'].map((t) => ({
+    file: 'src/harness/planted.ts',
+    target: `../${t}`,
+    rule: 'harness' as const,
+  })),
+  { file: 'src/harness/messages/planted.ts', target: '../../cli/output', rule: 'harness' },
+  ...['cli/output', 'check/settings', 'check/rule-catalog', 'runner/run-kata', 'verify/verify-kata'].map((t) => ({
+    file: 'src/kata/planted.ts',
+    target: `../${t}`,
+    rule: 'kata' as const,
+  })),
+  { file: 'src/check/planted.ts', target: '../cli/output', rule: 'check' },
+  { file: 'src/check/rules/planted.ts', target: '../../cli/commands/check', rule: 'check' },
+  ...['cli/output', 'check/report-check', 'kata/metadata', 'harness'].map((t) => ({
+    file: 'src/terminal/planted.ts',
+    target: `../${t}`,
+    rule: 'terminal' as const,
+  })),
+  // Every folder: a later config block replaces an earlier one's options, so each must keep this rule.
+  ...['harness', 'kata', 'check', 'terminal', 'cli', 'runner', 'verify'].flatMap((folder) => [
+    { file: `src/${folder}/planted.ts`, target: '../../katas/config-loader/src/config-loader', rule: 'katas' as const },
+    { file: `src/${folder}/planted.ts`, target: '@callback-katas/config-loader', rule: 'katas' as const },
+  ]),
+  { file: 'src/cli/commands/planted.ts', target: '../../../katas/hash-server/.meta/solution/hash-server', rule: 'katas' },
+];
+
+/** The ways a file can import a module; each must be caught. */
+const forms: Array<[string, (target: string) => string]> = [
+  ['import', (t) => `import { thing } from '${t}';\nexport { thing };\n`],
+  ['import type', (t) => `import type { Thing } from '${t}';\nexport type { Thing };\n`],
+  ['export from', (t) => `export * from '${t}';\n`],
+  ['require()', (t) => `export const lazy = require('${t}') as unknown;\n`],
+  ['import = require()', (t) => `import lazy = require('${t}');\nexport { lazy };\n`],
+  ['import()', (t) => `export const later = import('${t}');\n`],
+];
+
+/** Imports each folder may make: they must lint with no message at all. */
+const legal: Array<{ file: string; code: string }> = [
+  { file: 'src/harness/planted.ts', code: "export { fsFaults } from './fs-faults';\nexport { color } from '../terminal/style';\n" },
+  { file: 'src/kata/planted.ts', code: "export { KataFormatError } from './errors';\nexport { KataCheckSchema } from './check-settings';\n" },
+  {
+    file: 'src/check/planted.ts',
+    code: "export { color } from '../terminal/style';\nexport type { Kata } from '../kata/metadata';\nexport { REPO_ROOT } from '../kata/catalog';\n",
+  },
+  { file: 'src/check/rules/planted.ts', code: "export { mirrorPath } from '../../kata/metadata';\n" },
+  {
+    file: 'src/cli/planted.ts',
+    code:
+      "export { checkKata } from '../check/check-kata';\nexport { runKata } from '../runner/run-kata';\n" +
+      "export { verifyKata } from '../verify/verify-kata';\nexport type { Kata } from '../kata/metadata';\n",
+  },
+  { file: 'src/verify/planted.ts', code: "export { checkKata } from '../check/check-kata';\nexport { runKata } from '../runner/run-kata';\n" },
+  { file: 'src/terminal/planted.ts', code: "export { default as pc } from 'picocolors';\n" },
+];
+
+describe('folder boundaries (eslint.config.mjs)', function () {
+  // Loading the config and its plugins takes a few seconds on a busy machine.
+  this.timeout(60_000);
+  const eslint = new ESLint({ cwd: ROOT, overrideConfig: tseslint.configs.disableTypeChecked });
+
+  async function lint(file: string, code: string): Promise<Linter.LintMessage[]> {
+    const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+    const fatal = result!.messages.filter((m) => m.fatal);
+    expect(fatal, `${file} could not be linted`).to.deep.equal([]);
+    return result!.messages;
+  }
+
+  for (const { file, target, rule } of breaches) {
+    const [statement, reason] = RULES[rule];
+    it(`${file}: '${target}' breaks the ${rule} rule, in every import form`, async () => {
+      for (const [form, write] of forms) {
+        const found = (await lint(file, write(target))).filter((m) => BOUNDARY_RULES.has(m.ruleId ?? ''));
+        expect(found, `${form} '${target}' in ${file}`).to.have.length(1);
+        expect(found[0]!.message, `${form} '${target}' in ${file}`).to.include(statement).and.to.include(reason);
+      }
+    });
+  }
+
+  for (const { file, code } of legal) {
+    it(`${file}: a legal import passes`, async () => {
+      expect(await lint(file, code)).to.deep.equal([]);
+    });
+  }
+});

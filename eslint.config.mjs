@@ -10,8 +10,9 @@ import tseslint from 'typescript-eslint';
 // Folder boundaries (README, "Layout"): what each folder under src/ may not import, and why.
 // A rule matches the import as written: a relative path that climbs out of the folder (`../cli`,
 // `../../kata/metadata`) into the named folder. `no-restricted-imports` sees import and export
-// and export declarations (`import type` and `import x = require()` too); `no-restricted-syntax`
-// adds `require()` and `import()`, which the library uses for lazy loading. test/lint-boundaries.test.ts plants a breach of each rule.
+// declarations (`import type` and `import x = require()` too); `no-restricted-syntax` adds
+// `require()` and `import()`, which the library uses for lazy loading.
+// test/lint-boundaries.test.ts plants a breach of each rule in each folder.
 const climbsInto = (...folders) => `^(?:\\.\\./)+(?:src/)?(?:${folders.join('|')})(?:/|$)`;
 const KATAS = {
   regex: '^(?:(?:\\.\\./)+katas(?:/|$)|@callback-katas/)',

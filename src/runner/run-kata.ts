@@ -72,6 +72,8 @@ export interface RunOptions {
   extraSpecs?: string[];
   /** Overrides the kata's runTimeoutSeconds. */
   timeoutSeconds?: number;
+  /** Run only the tests with these full titles (mocha's --grep, anchored); default: every test. */
+  onlyTests?: readonly string[];
 }
 
 /** The kata's own tests: the files directly in test/. */
@@ -103,6 +105,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--reporter', here('reporter.ts'),
     '--timeout', '5000',
     print ? '--color' : '--no-color',
+    ...(options.onlyTests ? ['--grep', `^(?:${options.onlyTests.map(escapeRegExp).join('|')})$`] : []),
     KATA_TESTS,
     ...(includeLearnerTests && hasLearnerTests(kata) ? [LEARNER_TESTS] : []),
     ...(options.extraSpecs ?? []),
@@ -188,6 +191,10 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     result.coverage = readCoverage(path.join(work, 'coverage'), kata);
   }
   return result;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function hasLearnerTests(kata: Kata): boolean {

@@ -59,7 +59,9 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
   if (wanted('wrong')) {
     for (const wrong of meta.wrong) {
       jobs.push(() =>
-        run(kata, 'wrong', `wrong refactoring ${wrong.dir}`, { implDirs: [path.join(kata.dir, wrong.dir), solution], coverage: false }, (k, r) => {
+        // Only the tests declared to catch it: that is the whole claim, and the rest of the suite
+        // (minutes of worker starts in a worker kata) would prove nothing more about it.
+        run(kata, 'wrong', `wrong refactoring ${wrong.dir}`, { implDirs: [path.join(kata.dir, wrong.dir), solution], coverage: false, onlyTests: wrong.caughtBy }, (k, r) => {
           const failed = new Set(r.tests.filter((t) => t.state === 'failed').map((t) => t.fullTitle));
           if (failed.size === 0) return [`no test fails for it (${wrong.description}): add a test that catches this mistake.`];
           return wrong.caughtBy

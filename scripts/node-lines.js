@@ -48,10 +48,18 @@ function install(version) {
   return binary;
 }
 
+/** The runs under way, so a caller stopped by a signal can stop them too (stopRuns). */
+const running = new Set();
+function stopRuns() {
+  for (const child of running) child.kill('SIGTERM');
+}
+
 /** Runs `args` under `node`, collecting stdout; stderr goes to ours, so a long run shows life. */
 function run(node, args, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(node, args, { cwd: ROOT, env: { ...process.env, ...env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    running.add(child);
+    child.once('close', () => running.delete(child));
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.once('error', reject);
@@ -125,7 +133,7 @@ async function main() {
 }
 
 // The soak (scripts/soak.js) reuses the install, the harness run and the verify run.
-module.exports = { configuredLines, install, harnessTests, verify };
+module.exports = { configuredLines, install, harnessTests, verify, stopRuns };
 
 if (require.main === module) {
   main().then(

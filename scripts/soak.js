@@ -21,7 +21,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { parseArgs } = require('node:util');
 
-const { configuredLines, install, harnessTests, verify } = require('./node-lines');
+const { configuredLines, install, harnessTests, verify, stopRuns } = require('./node-lines');
+
+const firstLine = (text) => String(text).split('\n')[0];
 
 const USAGE = 'Usage: node scripts/soak.js [N] [--suite verify|harness] [--node <path or version>]';
 
@@ -65,6 +67,7 @@ function keepCoresBusy(count = os.availableParallelism?.() ?? os.cpus().length) 
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   process.once('exit', stop);
+  process.once('exit', stopRuns);
   return { count, stop };
 }
 
@@ -75,9 +78,9 @@ function keepCoresBusy(count = os.availableParallelism?.() ?? os.cpus().length) 
 async function runOnce(suite, node) {
   if (suite === 'harness') {
     const result = await harnessTests(node);
-    const failures = result.failures.map((f) => ({ title: f.title, detail: f.message }));
+    const failures = result.failures.map((f) => ({ title: `test ${f.title}`, detail: f.message }));
     // A crash or a non-zero exit with no failing test still fails the run.
-    if (failures.length === 0 && result.problems.length > 0) failures.push({ title: 'the harness tests', detail: result.problems[0].split('\n')[0] });
+    if (failures.length === 0 && result.problems.length > 0) failures.push({ title: 'the harness tests', detail: firstLine(result.problems[0]) });
     return failures;
   }
   let reports;
@@ -89,7 +92,13 @@ async function runOnce(suite, node) {
   const failures = [];
   for (const report of reports) {
     for (const check of report.checks) {
-      if (check.problems.length > 0) failures.push({ title: `${report.kata}: ${check.subject}`, detail: check.problems.join(' | ') });
+      if (check.problems.length === 0) continue;
+      const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more problem(s))` : '';
+      failures.push({ title: `check ${report.kata}: ${check.subject}`, detail: `${firstLine(check.problems[0])}${more}` });
+      // Where every test must pass (the reference, an alternative), each failed test is a title too;
+      // for the starter and the wrong refactorings failing tests are the point, the check says what is off.
+      if (check.kind !== 'solution' && check.kind !== 'alternative') continue;
+      for (const t of check.failures) failures.push({ title: `test ${report.kata}: ${t.fullTitle}`, detail: firstLine(t.message ?? '(no message)') });
     }
   }
   return failures;
@@ -141,7 +150,7 @@ async function main(argv) {
         process.stderr.write(`soak: run ${i} of ${opts.runs} passed (${took})\n`);
       } else {
         failedRuns.push(failures);
-        process.stderr.write(`soak: run ${i} of ${opts.runs} failed (${took}):\n${failures.map((f) => `  ${f.title}: ${f.detail}`).join('\n')}\n`);
+        process.stderr.write(`soak: run ${i} of ${opts.runs} failed (${took}):\n${failures.map((f) => `  ${f.title}\n      ${f.detail}`).join('\n')}\n`);
       }
     }
   } finally {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 
 import { callLegacy, useTempDir } from '../../../../src/harness';
-import { digestFile, digestStream } from '../../src/log-digest';
+import { type Digest, digestFile, digestStream } from '../../src/log-digest';
 import { logLine, oracle } from '../../test/support/logs';
 import { chunkedStream } from '../../test/support/streams';
 
@@ -22,7 +22,7 @@ describe('pinned: the options argument', () => {
 
   it('options.slowest larger than the number of requests lists them all', async () => {
     await tmp.write({ 'access.log': text });
-    const digest = await callLegacy('digestFile(access.log, { slowest: 50 })', (cb) => digestFile(tmp.file('access.log'), { slowest: 50 }, cb));
+    const digest = await callLegacy<Digest>('digestFile(access.log, { slowest: 50 })', (cb) => digestFile(tmp.file('access.log'), { slowest: 50 }, cb));
     expect(digest?.slowest).to.have.length(requests.length);
   });
 

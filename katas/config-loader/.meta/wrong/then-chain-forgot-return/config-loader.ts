@@ -51,6 +51,7 @@ function readConfig(file: string, chain: readonly string[]): Promise<Config> {
     const cycle = [...chain.slice(chain.indexOf(file)), file].map((f) => path.basename(f)).join(' -> ');
     return Promise.reject(new ConfigError(`extends cycle: ${cycle}`));
   }
+  // @ts-expect-error TS7030 (noImplicitReturns) spots this variant's mistake: one path returns, the other forgets to.
   return readFile(file, 'utf8').then((text) => {
     let config: Config;
     try {

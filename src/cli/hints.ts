@@ -48,7 +48,7 @@ export function formatHint(kata: Kata, h: HintView): string[] {
     '',
     h.isNew && h.shown.length < h.total
       ? note(`Run it again for hint ${h.shown.length + 1}. The kata's README explains the step in full.`)
-      : note('That is every hint for this step. The kata\'s README explains it in full; `kata solution` opens once you are green.'),
+      : note('That is every hint for this step. The kata\'s README explains it in full; `npx kata solution` opens once you are green.'),
   );
   return out;
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 import { listKatas } from '../kata/catalog';
 import { KataFormatError, UnknownKataError } from '../kata/errors';
-import { type Command, UsageError } from './command';
+import { type Command, kataCommand, UsageError } from './command';
 import { checkCommand } from './commands/check';
 import { hintCommand } from './commands/hint';
 import { listCommand } from './commands/list';
@@ -40,8 +40,8 @@ function help(): string {
   return [
     'kata: refactor legacy callback code to promises, async/await and worker threads.',
     '',
-    'Usage: kata <command> [options]     (kata <command> --help for more)',
-    '       kata                         a menu of the katas (in a terminal; else the list)',
+    `Usage: ${kataCommand('<command> [options]')}     (${kataCommand('<command> --help')} for more)`,
+    `       ${kataCommand().padEnd(29)}a menu of the katas (in a terminal; else the list)`,
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UnknownKataError || err instanceof KataFormatError) {
       warn(color.red(err.message));
       const deleted = err instanceof KataFormatError && /^field "files\[\d+\]" names .*, which does not exist\.$/.test(err.problem);
-      if (deleted) warn(`  Deleted by accident? ${color.cyan(`kata reset ${path.basename(path.dirname(err.where))}`)} restores the kata's starter (your files go to a backup folder first).`);
+      if (deleted) warn(`  Deleted by accident? ${color.cyan(kataCommand(`reset ${path.basename(path.dirname(err.where))}`))} restores the kata's starter (your files go to a backup folder first).`);
       return 1;
     }
     throw err;

@@ -5,6 +5,7 @@
  */
 import type { Kata } from '../kata/metadata';
 import type { RunResult, TestResult } from '../runner/run-kata';
+import { kataCommand } from './command';
 import { formatCrash, locateCrash, type CrashLocation } from './crash';
 import { color, fail, note, ok } from './output';
 import { currentStep, failuresInOrder, type NumberedStep, stepOfTest } from './steps';
@@ -96,8 +97,8 @@ export function formatSummary(kata: Kata, s: RunSummary): string[] {
     const left = c.hints - c.hintsShown;
     out.push(
       left > 0
-        ? `  Stuck? ${color.cyan(`kata hint ${kata.name}`)} has ${left === c.hints ? `${c.hints} hint${c.hints === 1 ? '' : 's'}` : `${left} more hint${left === 1 ? '' : 's'}`} for step ${c.number}.`
-        : note(`  All ${c.hints} hints for step ${c.number} were shown: ${color.cyan(`kata hint ${kata.name}`)} shows them again.`),
+        ? `  Stuck? ${color.cyan(kataCommand(`hint ${kata.name}`))} has ${left === c.hints ? `${c.hints} hint${c.hints === 1 ? '' : 's'}` : `${left} more hint${left === 1 ? '' : 's'}`} for step ${c.number}.`
+        : note(`  All ${c.hints} hints for step ${c.number} were shown: ${color.cyan(kataCommand(`hint ${kata.name}`))} shows them again.`),
     );
   } else if (s.green) {
     out.push(ok('Done: green, coverage gate met and the callback-hell check passes.'));

@@ -27,7 +27,7 @@ export class UnknownKataError extends Error {
     super(
       `There is no kata named "${requested}".` +
         (closest.length ? ` Did you mean ${closest.map((c) => `"${c}"`).join(' or ')}?` : '') +
-        ' Run `kata list` to see them all.',
+        ' Run `npx kata list` to see them all.',
     );
   }
 }

@@ -12,6 +12,8 @@ describe('kata: help, mistakes and no terminal', function () {
     box = makeSandbox();
   });
   after(() => box.remove());
+  // Runs of a kata record progress: each test starts from none.
+  afterEach(() => box.restore());
 
   it('kata --help lists every verb with a one-line description; each verb has --help of its own', async () => {
     const help = await box.kata(['--help']);
@@ -21,20 +23,58 @@ describe('kata: help, mistakes and no terminal', function () {
     for (const verb of verbs) {
       const own = await box.kata([verb, '--help']);
       expect(own.code, `kata ${verb} --help`).to.equal(0);
-      expect(own.stdout, `kata ${verb} --help`).to.match(new RegExp(`^kata ${verb}: .+\\n\\nUsage: kata ${verb}\\b`));
+      expect(own.stdout, `kata ${verb} --help`).to.match(new RegExp(`^kata ${verb}: .+\\n\\nUsage: npx kata ${verb}\\b`));
     }
+  });
+
+  it('every command the CLI tells a learner to type is one that works in a fresh clone: npx kata …, never a bare kata', async () => {
+    // `kata` is the library's own bin: npm puts it on no PATH, so a bare `kata watch …` is "command not found".
+    const verbs = ['list', 'next', 'watch', 'test', 'hint', 'check', 'solution', 'reset', 'try', 'shape', 'verify'];
+    const bare = new RegExp(`(?<!npx )\\bkata (?:(?:${verbs.join('|')})\\b|<command>)(?!:)`);
+    const outputs: Array<[string, string]> = [];
+    const look = async (args: string[]) => {
+      const run = await box.kata(args);
+      outputs.push([`kata ${args.join(' ')}`, run.stdout + run.stderr]);
+      return run;
+    };
+    await look(['--help']);
+    for (const verb of verbs) await look([verb, '--help']);
+    await look(['tset']);
+    const next = await look(['next']);
+    await look(['list']);
+    await look(['test', KATA, '--no-coverage']);
+    await look(['hint', KATA]);
+    await look(['solution', KATA]);
+    const npm = await new Promise<string>((resolve) => execFile('npm', ['start', '--silent'], { cwd: box.root, env: cliEnv(), timeout: 120_000 }, (_err, stdout, stderr) => resolve(stdout + stderr)));
+    outputs.push(['npm start', npm]);
+    for (const [what, text] of outputs) {
+      const line = text.split('\n').find((l) => bare.test(l));
+      expect(line, `${what} tells the learner to type a bare \`kata\` command`).to.equal(undefined);
+    }
+    expect(npm).to.include(`Next: npx kata watch ${KATA}`);
+    expect(outputs.find(([what]) => what === `kata test ${KATA} --no-coverage`)![1]).to.match(new RegExp(`Stuck\\? npx kata hint ${KATA} has`));
+
+    // The command `kata next` gives does start the kata, run as printed from the library's folder.
+    const start = /Start:\s+(npx kata watch \S+)/.exec(next.stdout)?.[1];
+    expect(start, next.stdout).to.equal(`npx kata watch ${KATA}`);
+    const [cmd, ...args] = `${start!} --help`.split(' ');
+    const ran = await new Promise<{ code: number | null; stdout: string }>((resolve) =>
+      execFile(cmd!, args, { cwd: box.root, env: cliEnv(), timeout: 120_000 }, (err, stdout) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout })),
+    );
+    expect(ran.code, ran.stdout).to.equal(0);
+    expect(ran.stdout).to.include('kata watch: Run a kata');
   });
 
   it('an unknown verb is a usage error (exit 2) that lists the verbs', async () => {
     const run = await box.kata(['tset']);
     expect(run.code).to.equal(2);
-    expect(run.stderr).to.include('unknown command "tset"').and.include('Usage: kata <command>');
+    expect(run.stderr).to.include('unknown command "tset"').and.include('Usage: npx kata <command>');
   });
 
   it('an unknown option is a usage error that shows the verb\'s usage, not a stack trace', async () => {
     const run = await box.kata(['list', '--colour']);
     expect(run.code).to.equal(2);
-    expect(run.stderr).to.include("kata list: Unknown option '--colour'").and.include('Usage: kata list');
+    expect(run.stderr).to.include("kata list: Unknown option '--colour'").and.include('Usage: npx kata list');
     expect(run.stderr).not.to.match(/^\s+at /m);
   });
 

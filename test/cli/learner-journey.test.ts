@@ -33,7 +33,7 @@ describe('kata: a learner\'s way through a kata', function () {
 
     const next = await box.kata(['next']);
     expect(next.code).to.equal(0);
-    expect(next.stdout).to.include(`Next: ${KATA}`).and.include(`kata watch ${KATA}`);
+    expect(next.stdout).to.include(`Next: ${KATA}`).and.include(`Start:  npx kata watch ${KATA}`);
   });
 
   it('kata test on the starter: how many pass, the next failing test with its message and step, and that a hint exists', async () => {
@@ -52,7 +52,7 @@ describe('kata: a learner\'s way through a kata', function () {
     // The message as far as it is the same in both runs (it may name a temporary folder).
     expect(run.stdout).to.include(summary.nextFailing.message.split('\n')[0].split('/tmp')[0].slice(0, 60));
     expect(run.stdout).to.include(`It belongs to step ${step + 1} of ${meta.steps.length}: ${meta.steps[step]!.title}.`);
-    expect(run.stdout).to.match(new RegExp(`Stuck\\? kata hint ${KATA} has \\d+ hints? for step \\d+\\.`));
+    expect(run.stdout).to.match(new RegExp(`Stuck\\? npx kata hint ${KATA} has \\d+ hints? for step \\d+\\.`));
     // The coverage part of the summary (kept from kata check): which lines never ran.
     expect(run.stdout).to.match(/Coverage gate not met/).and.match(/src\/config-loader\.ts: lines [\d, -]+/);
 
@@ -82,7 +82,7 @@ describe('kata: a learner\'s way through a kata', function () {
   it('kata solution is refused until the kata is green, unless forced; then it is a unified diff from the learner\'s code to the reference', async () => {
     const refused = await box.kata(['solution', KATA]);
     expect(refused.code).to.equal(1);
-    expect(refused.stdout).to.include('opens once your tests are green').and.include(`kata solution ${KATA} --force`);
+    expect(refused.stdout).to.include('opens once your tests are green').and.include(`npx kata solution ${KATA} --force`);
     const forced = await box.kata(['solution', KATA, '--force']);
     expect(forced.code).to.equal(0);
     expect(forced.stdout).to.include('--- yours/src/config-loader.ts').and.include('+++ reference/src/config-loader.ts').and.match(/^@@ -\d+,\d+ \+\d+,\d+ @@/m);

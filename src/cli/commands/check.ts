@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 
 import type { Kata } from '../../kata/metadata';
 import { type RunResult, runKata } from '../../runner/run-kata';
-import type { Command } from '../command';
+import { type Command, kataCommand } from '../command';
 import { color, say } from '../output';
 import { recordResult } from '../record-run';
 import { reportRun } from '../report-run';
@@ -13,7 +13,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Run a kata: its tests, the coverage gate and the callback-hell check (what `npm test` in the kata folder does).',
   usage: [
-    'Usage: kata check [kata] [--json]',
+    'Usage: npx kata check [kata] [--json]',
     '',
     '  kata     the kata to run (default: the kata folder you are in)',
     '  --json   print the results as JSON (tests summary, coverage, structure check)',
@@ -51,7 +51,7 @@ export async function runFullCheck(kata: Kata, options: { json?: boolean } = {})
     }
     say('', ...formatCheck(shape, 8));
     if (done) {
-      say('', color.green(color.bold(`Done: ${kata.name} is green, the coverage gate is met and the callback-hell check passes.`)), `Compare with the reference: ${color.cyan(`kata solution ${kata.name}`)}   Then: ${color.cyan('kata next')}`);
+      say('', color.green(color.bold(`Done: ${kata.name} is green, the coverage gate is met and the callback-hell check passes.`)), `Compare with the reference: ${color.cyan(kataCommand(`solution ${kata.name}`))}   Then: ${color.cyan(kataCommand('next'))}`);
     } else if (!summary.crash && !summary.timedOut) {
       // What to do next: the next failing test, its step, the hints (the pass count is printed above).
       say('', ...formatSummary(kata, summary).slice(1).filter((line, i) => i > 0 || line !== ''));

@@ -10,7 +10,7 @@ export const hintCommand: Command = {
   name: 'hint',
   summary: 'Show the next hint for the step you are on (each call shows one more; they are remembered).',
   usage: [
-    'Usage: kata hint [kata] [--step <id>] [--json]',
+    'Usage: npx kata hint [kata] [--step <id>] [--json]',
     '',
     '  kata     the kata (default: the kata folder you are in)',
     '  --step   a step id, to take a hint for another step than the current one',
@@ -29,7 +29,7 @@ export const hintCommand: Command = {
     let stepId = values.step;
     if (stepId === undefined) {
       const record = await currentRecord(kata);
-      if (record.broken) say(note('(Your code does not load right now: `kata test` shows where. Hints are for the step you were on.)'));
+      if (record.broken) say(note('(Your code does not load right now: `npx kata test` shows where. Hints are for the step you were on.)'));
       // Done: the last step's hints are the ones about finishing.
       stepId = record.currentStep ?? steps[steps.length - 1]!.id;
     }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { listKatas } from '../../kata/catalog';
-import type { Command } from '../command';
+import { type Command, kataCommand } from '../command';
 import { fingerprint } from '../learner-files';
 import { color, note, say } from '../output';
 import { formatStatus, readProgress, statusOf, statusWidth } from '../progress';
@@ -10,12 +10,12 @@ export const listCommand: Command = {
   name: 'list',
   summary: 'List the katas in learning order, with your status in each.',
   usage: [
-    'Usage: kata list [--json]',
+    'Usage: npx kata list [--json]',
     '',
     '  --json   print the list as JSON',
     '',
     'Status: not started; red n/m (n of m tests pass); green (every test passes); done (green, the',
-    'coverage gate met and the callback-hell check passed: `kata check`). A * means your files',
+    'coverage gate met and the callback-hell check passed: `npx kata check`). A * means your files',
     'changed since that run.',
   ].join('\n'),
   async run(args) {
@@ -43,7 +43,7 @@ export const listCommand: Command = {
     });
     if (rows.some((r) => r.status.stale)) say('', note('* your files changed since that run.'));
     const next = rows.find((r) => r.status.state !== 'done');
-    say('', next ? `Next: ${color.cyan(`kata watch ${next.kata.name}`)}  ${note('(kata next says why)')}` : color.green('Every kata is done.'));
+    say('', next ? `Next: ${color.cyan(kataCommand(`watch ${next.kata.name}`))}  ${note(`(${kataCommand('next')} says why)`)}` : color.green('Every kata is done.'));
     return 0;
   },
 };

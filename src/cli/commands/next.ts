@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { listKatas } from '../../kata/catalog';
-import type { Command } from '../command';
+import { type Command, kataCommand } from '../command';
 import { fingerprint } from '../learner-files';
 import { color, note, say } from '../output';
 import { formatStatus, readProgress, statusOf } from '../progress';
@@ -9,7 +9,7 @@ import { formatStatus, readProgress, statusOf } from '../progress';
 export const nextCommand: Command = {
   name: 'next',
   summary: 'Show the first kata not done yet, in learning order, and how to start it.',
-  usage: 'Usage: kata next [--json]\n\n  --json   print the kata and its status as JSON (null when every kata is done)',
+  usage: 'Usage: npx kata next [--json]\n\n  --json   print the kata and its status as JSON (null when every kata is done)',
   async run(args) {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
     const progress = readProgress();
@@ -29,7 +29,7 @@ export const nextCommand: Command = {
       `${color.bold(`Next: ${kata.name}`)}  ${kata.meta.title}  ${note(`(${index + 1} of ${katas.length}: ${kata.meta.track}, level ${kata.meta.level}, about ${kata.meta.timeboxMinutes} min)`)}`,
       `  Status: ${formatStatus(status)}${status.state === 'green' && status.missing?.length ? note(`, missing ${status.missing.join(' and ')}`) : ''}`,
       `  Read:   katas/${kata.name}/README.md`,
-      `  Start:  ${color.cyan(`kata watch ${kata.name}`)}   ${note('(reruns the tests on every save)')}`,
+      `  Start:  ${color.cyan(kataCommand(`watch ${kata.name}`))}   ${note('(reruns the tests on every save)')}`,
     );
     return 0;
   },

@@ -14,7 +14,7 @@ export const resetCommand: Command = {
   name: 'reset',
   summary: 'Restore a kata (or all of them) to the starter, keeping your work in a backup folder it names.',
   usage: [
-    'Usage: kata reset <kata> | --all  [--from <commit>]',
+    'Usage: npx kata reset <kata> | --all  [--from <commit>]',
     '',
     '  kata       the kata to restore (its src/ and test/mine/)',
     '  --all      restore every kata you changed',

@@ -8,7 +8,7 @@ export const shapeCommand: Command = {
   name: 'shape',
   summary: 'Show the callback pyramid of a kata\'s code and check it for the patterns the kata forbids.',
   usage: [
-    'Usage: kata shape [kata] [--dir <folder>] [--json] [--no-types]',
+    'Usage: npx kata shape [kata] [--dir <folder>] [--json] [--no-types]',
     '',
     '  kata        the kata to check (default: the kata folder you are in)',
     '  --dir       check this folder of implementation files (mirroring the kata\'s) instead of yours',

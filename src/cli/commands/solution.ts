@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { mirrorPath } from '../../kata/metadata';
-import type { Command } from '../command';
+import { type Command, kataCommand } from '../command';
 import { color, note, say } from '../output';
 import { currentRecord } from '../record-run';
 import { resolveKata } from '../resolve-kata';
@@ -13,7 +13,7 @@ export const solutionCommand: Command = {
   name: 'solution',
   summary: 'Show the reference solution as a diff against your code, once your kata is green (or with --force).',
   usage: [
-    'Usage: kata solution [kata] [--force] [--json]',
+    'Usage: npx kata solution [kata] [--force] [--json]',
     '',
     '  kata      the kata (default: the kata folder you are in)',
     '  --force   show it even though your tests do not all pass yet',
@@ -31,7 +31,7 @@ export const solutionCommand: Command = {
       if (!green) {
         say(
           `The reference solution of ${kata.name} opens once your tests are green: ${record.broken ? 'your code does not load right now' : `${record.passed} of ${record.total} pass now`}.`,
-          `  Stuck? ${color.cyan(`kata hint ${kata.name}`)} gives the next hint for your step. ${color.cyan(`kata solution ${kata.name} --force`)} shows it anyway.`,
+          `  Stuck? ${color.cyan(kataCommand(`hint ${kata.name}`))} gives the next hint for your step. ${color.cyan(kataCommand(`solution ${kata.name} --force`))} shows it anyway.`,
         );
         return 1;
       }

@@ -12,7 +12,7 @@ export const testCommand: Command = {
   name: 'test',
   summary: 'Run a kata\'s tests once, then say how many pass, the next failing test, its step, and whether a hint is left.',
   usage: [
-    'Usage: kata test [kata] [--verbose] [--no-coverage] [--timeout <seconds>] [--json]',
+    'Usage: npx kata test [kata] [--verbose] [--no-coverage] [--timeout <seconds>] [--json]',
     '',
     '  kata            the kata to run (default: the kata folder you are in)',
     '  --verbose       also print every test as it runs, and the coverage table',
@@ -20,7 +20,7 @@ export const testCommand: Command = {
     '  --timeout       stop the run after this long (default: the kata\'s runTimeoutSeconds)',
     '  --json          print the summary as JSON',
     '',
-    'Exits 0 when every test passes. `kata check` also runs the callback-hell check: done means all three.',
+    'Exits 0 when every test passes. `npx kata check` also runs the callback-hell check: done means all three.',
   ].join('\n'),
   async run(args) {
     const { positionals, values } = parseArgs({

@@ -12,12 +12,12 @@ export const tryCommand: Command = {
   name: 'try',
   summary: 'Run a kata\'s tests against another folder of implementation files, without touching the kata.',
   usage: [
-    'Usage: kata try <kata> <folder> [--no-learner-tests]',
+    'Usage: npx kata try <kata> <folder> [--no-learner-tests]',
     '',
     '  folder               holds files mirroring the kata\'s src/ (for config-loader: <folder>/config-loader.ts)',
     '  --no-learner-tests   run only the kata\'s tests, not those in test/mine/',
     '',
-    'Example: kata try config-loader katas/config-loader/.meta/solution',
+    'Example: npx kata try config-loader katas/config-loader/.meta/solution',
   ].join('\n'),
   async run(args) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { 'no-learner-tests': { type: 'boolean' } } });

@@ -7,7 +7,7 @@ import { fail, ok, say } from '../output';
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'For kata authors: prove katas keep their contract (starter red as declared, reference green, wrong refactorings caught).',
-  usage: 'Usage: kata verify [kata...] [--json]\n\n  With no kata, verifies them all.',
+  usage: 'Usage: npx kata verify [kata...] [--json]\n\n  With no kata, verifies them all.',
   async run(args) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
     // Lazy: the verifier loads ESLint and TypeScript, which the other verbs should not pay.

@@ -9,7 +9,7 @@ export const watchCommand: Command = {
   name: 'watch',
   summary: 'Run a kata\'s tests on every save of your files, and say what to do next (h hint, c full check, q quit).',
   usage: [
-    'Usage: kata watch [kata] [--timeout <seconds>] [--json]',
+    'Usage: npx kata watch [kata] [--timeout <seconds>] [--json]',
     '',
     '  kata        the kata to watch (default: the kata folder you are in)',
     '  --timeout   stop a run that takes longer than this (default: the kata\'s runTimeoutSeconds)',
@@ -17,7 +17,7 @@ export const watchCommand: Command = {
     '              {"event":"change", "files": [...]} when a save is seen (a run still going is then dropped)',
     '',
     'The tests stay loaded between saves, so a rerun takes a fraction of a second. Coverage is not',
-    'measured on each save: press c (or run `kata check`) for the coverage gate and the callback-hell',
+    'measured on each save: press c (or run `npx kata check`) for the coverage gate and the callback-hell',
     'check. An infinite loop, process.exit() or a crash in your code stops that run, not the watcher.',
   ].join('\n'),
   async run(args) {

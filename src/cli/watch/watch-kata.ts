@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 import { type Kata, implementationRoot } from '../../kata/metadata';
+import { kataCommand } from '../command';
 import { formatHint, takeNextHint } from '../hints';
 import { testFiles } from '../learner-files';
 import { color, note } from '../output';
@@ -51,7 +52,7 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
     const footer = () =>
       keys
         ? note(`Watching ${watched.map((r) => `${r}/`).join(' and ')} · keys: ${color.bold('h')} hint · ${color.bold('c')} full check (coverage + callback-hell check) · ${color.bold('r')} rerun · ${color.bold('q')} quit`)
-        : note(`Watching ${watched.map((r) => `${r}/`).join(' and ')} for saves (Ctrl-C to stop). Coverage and the callback-hell check: kata check ${kata.name}`);
+        : note(`Watching ${watched.map((r) => `${r}/`).join(' and ')} for saves (Ctrl-C to stop). Coverage and the callback-hell check: ${kataCommand(`check ${kata.name}`)}`);
 
     const show = (result: WatchRun, summary: RunSummary) => {
       if (options.json) {
@@ -59,7 +60,7 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
         return;
       }
       const lines = [
-        color.bold(`kata watch ${kata.name}`) + note(` · run ${runs} · ${new Date().toLocaleTimeString()} · ${result.ms} ms${result.loadMs !== undefined ? ` (loading ${result.loadMs})` : ''}`),
+        color.bold(`Watching ${kata.name}`) + note(` · run ${runs} · ${new Date().toLocaleTimeString()} · ${result.ms} ms${result.loadMs !== undefined ? ` (loading ${result.loadMs})` : ''}`),
         '',
         ...formatSummary(kata, summary),
       ];
@@ -69,7 +70,7 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
         const all = output.split('\n');
         lines.push('', note(`Output of the code under test${all.length > OUTPUT_LINES ? ` (last ${OUTPUT_LINES} of ${all.length} lines)` : ''}:`), ...all.slice(-OUTPUT_LINES));
       }
-      if (summary.green && summary.coverageMet === undefined) lines.push('', note(`Coverage is not measured on each save: ${keys ? 'press c' : `run kata check ${kata.name}`} for the coverage gate and the callback-hell check.`));
+      if (summary.green && summary.coverageMet === undefined) lines.push('', note(`Coverage is not measured on each save: ${keys ? 'press c' : `run ${kataCommand(`check ${kata.name}`)}`} for the coverage gate and the callback-hell check.`));
       lines.push('', footer(), '');
       write((tty ? CLEAR : '') + lines.join('\n') + '\n');
     };

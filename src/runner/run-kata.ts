@@ -16,6 +16,7 @@ import * as path from 'node:path';
 
 import { REPO_ROOT } from '../kata/catalog';
 import { type Kata, implementationRoot } from '../kata/metadata';
+import type { EarlyExit } from './exit-probe';
 
 export type TestState = 'passed' | 'failed' | 'pending';
 
@@ -92,6 +93,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `kata-run-${kata.name}-`));
   const resultsFile = path.join(work, 'results.json');
   const progressFile = path.join(work, 'progress.txt');
+  const exitFile = path.join(work, 'early-exit.json');
   const implDirs = (options.implDirs ?? []).map((d) => path.resolve(kata.dir, d));
   const coverageRoots = implDirs.length > 0 ? implDirs.slice(0, 1) : [implementationRoot(kata)];
 
@@ -100,6 +102,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--no-config',
     '--no-package',
     '--extension', 'ts',
+    '--require', here('exit-probe.ts'),
     '--require', here('impl-redirect.ts'),
     '--require', harnessHooks,
     '--reporter', here('reporter.ts'),
@@ -133,6 +136,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     ...process.env,
     KATA_RESULTS_FILE: resultsFile,
     KATA_PROGRESS_FILE: progressFile,
+    KATA_EXIT_FILE: exitFile,
     FORCE_COLOR: print ? process.env.FORCE_COLOR : '0',
   };
   delete env.KATA_SRC_ROOT;
@@ -185,7 +189,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   if (results) {
     result.tests = parseMochaJson(results, kata.dir);
   } else if (!timedOut) {
-    result.crash = explainCrash(output, kata.dir);
+    result.crash = explainEarlyExit(readIfExists(exitFile), output, kata.dir) ?? explainCrash(output, kata.dir);
   }
   if (coverage && !timedOut && fs.existsSync(path.join(work, 'coverage', 'coverage-summary.json'))) {
     result.coverage = readCoverage(path.join(work, 'coverage'), kata);
@@ -250,6 +254,27 @@ export function parseMochaJson(text: string, kataDir: string): TestResult[] {
     }
   }
   return results;
+}
+
+/** The first line of a crash that `explainEarlyExit` made; crash.ts words it for the learner. */
+export const EARLY_EXIT = /^(?:process\.exit\((-?\d+)\) was called|The test process ended with exit code (-?\d+)) (?:during the test "(.*)"|while the test files were loading)/;
+
+/**
+ * When the test process ended before mocha wrote its results, without a crash of its own: the
+ * process.exit() call (with the learner's file and line) or, when nothing says who ended it, that
+ * it ended early. Undefined when the exit probe saw nothing, or the output shows an error to report.
+ */
+export function explainEarlyExit(recorded: string | undefined, output: string, kataDir: string): string | undefined {
+  if (!recorded) return undefined;
+  const early = JSON.parse(recorded) as EarlyExit;
+  const during = early.test ? `during the test "${early.test}"` : 'while the test files were loading';
+  if (early.stack) {
+    const frame = early.stack.split('\n').find((l) => /\.[cm]?[tj]sx?:\d+:\d+/.test(l) && !l.includes('node_modules') && !l.includes(`${path.sep}node:`));
+    const where = frame?.trim().replace(/^at\s+(.*\()?/, '').replace(/\)$/, '').replace(kataDir + path.sep, '');
+    return `process.exit(${early.code}) was called ${during}: it ended the test process before the tests finished.${where ? `\n  at ${where}` : ''}`;
+  }
+  if (/\w*Error\b|Exception/.test(output)) return undefined; // a crash the output explains
+  return `The test process ended with exit code ${early.code} ${during}, before the tests finished, and without an error.`;
 }
 
 /**

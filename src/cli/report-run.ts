@@ -2,10 +2,13 @@
  * The summary printed after a kata run: what passes, what the coverage gate says and where the
  * uncovered lines are, in the learner's terms.
  */
+import * as path from 'node:path';
+
 import type { Kata } from '../kata/metadata';
 import type { RunResult } from '../runner/run-kata';
 import { findUncovered, lineRanges } from '../runner/uncovered';
 import { formatCrash } from './crash';
+import { kataCommand } from './command';
 import { color, fail, ok, say } from './output';
 
 /** Prints the summary; returns true when the kata is green and the coverage gate is met. */
@@ -39,6 +42,10 @@ export function reportRun(kata: Kata, result: RunResult): boolean {
 export function reportCoverage(kata: Kata, result: RunResult, green: boolean): boolean {
   const cov = result.coverage;
   if (!cov) return false;
+  if (Object.keys(cov.files).length === 0) {
+    say(fail(`Coverage was not measured: none of the implementation's files was seen by the coverage tool, so the coverage gate cannot be judged. ${color.cyan(kataCommand(`check ${kata.name}`))} measures your own files.`));
+    return false;
+  }
   if (cov.shortfalls.length === 0) {
     say(ok('Coverage gate met.'));
     return true;
@@ -46,7 +53,9 @@ export function reportCoverage(kata: Kata, result: RunResult, green: boolean): b
   say(fail(`Coverage gate not met: ${cov.shortfalls.map((s) => `${s.metric} ${s.pct}% (gate ${s.required}%)`).join(', ')}.`));
   for (const u of findUncovered(cov.detailFile, kata.dir)) {
     const where = [u.lines.length ? `lines ${lineRanges(u.lines)}` : '', u.branchLines.length ? `branches on lines ${lineRanges(u.branchLines)}` : ''].filter(Boolean).join('; ');
-    say(`  ${color.bold(u.file)}: ${where} never ran.`);
+    // Inside the kata as the README names its files; a folder tried from elsewhere, as the learner would find it.
+    const shown = u.file.startsWith('..') ? shownPath(path.resolve(kata.dir, u.file)) : u.file;
+    say(`  ${color.bold(shown)}: ${where} never ran.`);
   }
   say(
     color.dim(
@@ -56,4 +65,10 @@ export function reportCoverage(kata: Kata, result: RunResult, green: boolean): b
     ),
   );
   return false;
+}
+
+/** Relative to where the learner is when that is shorter than going up and out; else absolute. */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }

@@ -122,7 +122,10 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--temp-directory', path.join(work, 'raw-coverage'),
     '--all',
     '--exclude-node-modules',
-    ...coverageRoots.flatMap((root) => ['--include', `${path.relative(kata.dir, root) || '.'}/**/*.ts`]),
+    // c8 measures only files under its working folder (the kata's) unless told otherwise: a folder
+    // tried from elsewhere (`kata try config-loader ~/attempt`) came back as no file at all.
+    '--allowExternal',
+    ...coverageRoots.flatMap((root) => ['--include', `${root}/**/*.ts`]),
     ...coverageRoots.flatMap((root) => ['--src', root]),
   ];
   // The TypeScript loader (bin/ts-cache.js) as a Node option, not a mocha one: the worker threads
@@ -302,7 +305,7 @@ interface IstanbulSummaryEntry {
 
 const METRICS: CoverageMetric[] = ['lines', 'branches', 'functions', 'statements'];
 
-function readCoverage(reportDir: string, kata: Kata): CoverageReport {
+export function readCoverage(reportDir: string, kata: Kata): CoverageReport {
   const summary = JSON.parse(fs.readFileSync(path.join(reportDir, 'coverage-summary.json'), 'utf8')) as Record<string, IstanbulSummaryEntry>;
   const pick = (e: IstanbulSummaryEntry): CoverageFigures =>
     Object.fromEntries(METRICS.map((m) => [m, { total: e[m].total, covered: e[m].covered, pct: e[m].total === 0 ? 100 : e[m].pct }])) as CoverageFigures;
@@ -311,6 +314,8 @@ function readCoverage(reportDir: string, kata: Kata): CoverageReport {
     if (file !== 'total') files[path.relative(kata.dir, file)] = pick(entry);
   }
   const total = pick(summary.total!);
-  const shortfalls = METRICS.filter((m) => total[m].pct < kata.meta.coverage[m]).map((m) => ({ metric: m, pct: total[m].pct, required: kata.meta.coverage[m] }));
+  // No file measured is no evidence: pick() counts an empty total as 100%, which is not a gate met.
+  const measured = Object.keys(files).length > 0;
+  const shortfalls = METRICS.filter((m) => !measured || total[m].pct < kata.meta.coverage[m]).map((m) => ({ metric: m, pct: total[m].pct, required: kata.meta.coverage[m] }));
   return { total, files, shortfalls, detailFile: path.join(reportDir, 'coverage-final.json') };
 }

@@ -2,10 +2,18 @@
 // learner's file that used to get a useless or wrong report.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { loadKata } from '../../src/kata/metadata';
+import { readCoverage } from '../../src/runner/run-kata';
 
 import { KATA, makeSandbox, type Sandbox } from './sandbox';
 
 const PROMISES_LINE = /^export const promises = .*$/m;
+/** Without colour codes: mocha's and c8's own output colours are not what these tests are about. */
+// eslint-disable-next-line no-control-regex
+const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 describe('kata test and kata try: what a run reports', function () {
   this.timeout(600_000);
@@ -48,5 +56,41 @@ describe('kata test and kata try: what a run reports', function () {
     const run = await box.kata(['test', KATA, '--no-coverage']);
     expect(run.code).to.equal(1);
     expect(run.stdout).to.include('Your code called process.exit(0) while the test files were loading').and.include(`src/config-loader.ts:${solution.split('\n').length + 1}:`);
+  });
+
+  it('kata try on a folder outside the kata measures its coverage: a gap is named in that folder, and met only when it is met', async () => {
+    const attempt = fs.mkdtempSync(path.join(os.tmpdir(), 'kata-attempt-'));
+    try {
+      // The reference without step 1's answer tests: some legacy branches stay unpinned.
+      fs.copyFileSync(box.file(KATA, '.meta', 'solution', 'config-loader.ts'), path.join(attempt, 'config-loader.ts'));
+      const gap = await box.kata(['try', KATA, attempt]);
+      expect(gap.code, gap.stdout + gap.stderr).to.equal(1);
+      expect(gap.stdout).to.match(/(\d+) of \1 tests pass/).and.not.include('Coverage gate met');
+      expect(gap.stdout).to.match(/Coverage gate not met: lines [1-9]\d*(\.\d+)?% \(gate 100%\)/);
+      expect(gap.stdout).to.include(`${path.join(attempt, 'config-loader.ts')}: lines `);
+      expect(plain(gap.stdout), 'a coverage table of zeros').to.match(/All files\s*\|\s*[1-9]/);
+
+      // With them (as the learner's own tests), every line is reached: met, by measurement.
+      for (const test of fs.readdirSync(box.file(KATA, '.meta', 'pinning'))) fs.copyFileSync(box.file(KATA, '.meta', 'pinning', test), box.file(KATA, 'test', 'mine', test));
+      const met = await box.kata(['try', KATA, attempt]);
+      expect(met.code, met.stdout + met.stderr).to.equal(0);
+      expect(met.stdout).to.include('Coverage gate met.');
+      expect(plain(met.stdout)).to.match(/All files\s*\|\s*100\s*\|/);
+    } finally {
+      fs.rmSync(attempt, { recursive: true, force: true });
+    }
+  });
+
+  it('a coverage report that measured no file is never a gate met', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kata-coverage-'));
+    try {
+      const none = { total: 0, covered: 0, skipped: 0, pct: 'Unknown' };
+      fs.writeFileSync(path.join(dir, 'coverage-summary.json'), JSON.stringify({ total: { lines: none, branches: none, functions: none, statements: none } }));
+      const report = readCoverage(dir, loadKata(box.file(KATA)));
+      expect(report.files).to.deep.equal({});
+      expect(report.shortfalls.map((s) => s.metric)).to.have.members(['lines', 'branches', 'functions', 'statements']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

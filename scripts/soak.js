@@ -23,7 +23,11 @@ const { parseArgs } = require('node:util');
 
 const { configuredLines, install, harnessTests, verify, stopRuns } = require('./node-lines');
 
-const firstLine = (text) => String(text).split('\n')[0];
+/** The gist of a message: its first line, and the next one too when the first ends with a colon. */
+function firstLine(text) {
+  const lines = String(text).split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? '');
+}
 
 const USAGE = 'Usage: node scripts/soak.js [N] [--suite verify|harness] [--node <path or version>]';
 
@@ -89,6 +93,11 @@ async function runOnce(suite, node) {
   } catch (err) {
     return [{ title: 'kata verify', detail: String(err.message).split('\n')[0] }];
   }
+  return verifyFailures(reports);
+}
+
+/** The failed checks of `kata verify --json` reports, and the failed tests where every test must pass. */
+function verifyFailures(reports) {
   const failures = [];
   for (const report of reports) {
     for (const check of report.checks) {
@@ -108,24 +117,30 @@ async function runOnce(suite, node) {
 function tally(failedRuns) {
   const byTitle = new Map();
   for (const failures of failedRuns) {
+    // Once per run: a test fails in several checks of one run (the reference and the alternatives).
+    const seen = new Set();
     for (const { title, detail } of failures) {
-      const entry = byTitle.get(title) ?? byTitle.set(title, { title, times: 0, details: new Map() }).get(title);
-      entry.times += 1;
       const d = detail.length > 300 ? `${detail.slice(0, 300)}...` : detail;
+      if (seen.has(`${title}\n${d}`)) continue;
+      const entry = byTitle.get(title) ?? byTitle.set(title, { title, times: 0, details: new Map() }).get(title);
+      if (!seen.has(title)) entry.times += 1;
+      seen.add(title).add(`${title}\n${d}`);
       entry.details.set(d, (entry.details.get(d) ?? 0) + 1);
     }
   }
-  return [...byTitle.values()].sort((a, b) => b.times - a.times || a.title.localeCompare(b.title));
+  // The checks first (what the verifier says), then the tests, most frequent first.
+  const rank = (e) => (e.title.startsWith('check ') ? 0 : 1);
+  return [...byTitle.values()].sort((a, b) => rank(a) - rank(b) || b.times - a.times || a.title.localeCompare(b.title));
 }
 
 function summary({ runs, passed, failedRuns }) {
   const lines = [`runs: ${runs}`, `failures: ${runs - passed} run(s) failed`];
   const entries = tally(failedRuns);
   if (entries.length > 0) {
-    lines.push('failed, with the number of runs each failed in:');
+    lines.push(`failed, with the number of runs (of ${runs}) each failed in:`);
     for (const e of entries) {
       lines.push(`  ${e.times}x ${e.title}`);
-      for (const [detail, n] of e.details) lines.push(`       ${n}x ${detail}`);
+      for (const [detail, n] of e.details) lines.push(`       ${e.details.size > 1 ? `${n}x ` : ''}${detail}`);
     }
   }
   lines.push(`soak: ${passed} passed, ${runs - passed} failed`);
@@ -160,7 +175,7 @@ async function main(argv) {
   return failedRuns.length === 0 ? 0 : 1;
 }
 
-module.exports = { options, keepCoresBusy, tally, summary };
+module.exports = { options, keepCoresBusy, verifyFailures, tally, summary };
 
 if (require.main === module) {
   process.once('SIGINT', () => process.exit(130));

@@ -1,7 +1,9 @@
 /**
- * Terminal output for the CLI: colours through picocolors, which turns them off for NO_COLOR,
- * pipes and dumb terminals.
+ * Terminal output for the CLI: styled text (src/terminal/style.ts) written to stdout and stderr,
+ * each with colour only where that stream wants it.
  */
+import { forStream } from '../terminal/style';
+
 export { color, fail, note, ok } from '../terminal/style';
 
 /** Writes lines to stdout. */
@@ -11,5 +13,5 @@ export function say(...lines: string[]): void {
 
 /** Writes lines to stderr. */
 export function warn(...lines: string[]): void {
-  process.stderr.write(`${lines.join('\n')}\n`);
+  process.stderr.write(forStream(`${lines.join('\n')}\n`, process.stderr));
 }

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 
 import { REPO_ROOT } from '../kata/catalog';
 import { type Kata, implementationRoot } from '../kata/metadata';
+import { colourWanted } from '../terminal/style';
 import type { EarlyExit } from './exit-probe';
 
 export type TestState = 'passed' | 'failed' | 'pending';
@@ -107,7 +108,8 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--require', harnessHooks,
     '--reporter', here('reporter.ts'),
     '--timeout', '5000',
-    print ? '--color' : '--no-color',
+    // Mocha's flag also reaches c8 (its table's colours): both follow what this process's output wants.
+    print && colourWanted(process.stdout) ? '--color' : '--no-color',
     ...(options.onlyTests ? ['--grep', `^(?:${options.onlyTests.map(escapeRegExp).join('|')})$`] : []),
     KATA_TESTS,
     ...(includeLearnerTests && hasLearnerTests(kata) ? [LEARNER_TESTS] : []),
@@ -140,7 +142,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     KATA_RESULTS_FILE: resultsFile,
     KATA_PROGRESS_FILE: progressFile,
     KATA_EXIT_FILE: exitFile,
-    FORCE_COLOR: print ? process.env.FORCE_COLOR : '0',
+    FORCE_COLOR: print && colourWanted(process.stdout) ? '1' : '0',
   };
   delete env.KATA_SRC_ROOT;
   delete env.KATA_IMPL_DIRS;

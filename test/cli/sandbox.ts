@@ -39,11 +39,11 @@ export interface Sandbox {
 
 /** The environment a CLI run sees: no colours, no coverage of an outer run leaking in. */
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   delete env.NODE_V8_COVERAGE;
   delete env.TS_NODE_PROJECT;
-  return env;
+  return { ...env, ...extra };
 }
 
 export function makeSandbox(options: { git?: boolean } = {}): Sandbox {

@@ -38,7 +38,7 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 export class Terminal {
   private readonly child: ChildProcessWithoutNullStreams;
-  private raw = '';
+  private rawOutput = '';
   private readonly exited: Promise<number | null>;
   private readonly waiters = new Set<() => void>();
   private closed = false;
@@ -48,7 +48,7 @@ export class Terminal {
     const line = `stty cols 120 rows 50; exec ${command.map(quote).join(' ')}`;
     this.child = spawn('script', ['-qfec', line, '/dev/null'], { cwd, env: cliEnv(env) });
     const onData = (chunk: Buffer) => {
-      this.raw += chunk.toString();
+      this.rawOutput += chunk.toString();
       for (const wake of this.waiters) wake();
     };
     this.child.stdout.on('data', onData);
@@ -63,7 +63,12 @@ export class Terminal {
 
   /** Everything shown so far, without colours and cursor moves. */
   get text(): string {
-    return this.raw.replace(ANSI, '');
+    return this.rawOutput.replace(ANSI, '');
+  }
+
+  /** Everything shown so far as the program wrote it, colour codes and all. */
+  get raw(): string {
+    return this.rawOutput;
   }
 
   /** A position in the output, to wait for text that appears after it. */

@@ -11,7 +11,7 @@ import { type Kata, implementationRoot } from '../../kata/metadata';
 import { kataCommand } from '../command';
 import { formatHint, takeNextHint } from '../hints';
 import { testFiles } from '../learner-files';
-import { color, note } from '../output';
+import { color, note, warn } from '../output';
 import { recordResult } from '../record-run';
 import { formatSummary, type RunSummary } from '../summary';
 import { TestWorker, type WatchRun } from './test-worker';
@@ -113,7 +113,7 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
       }, options.debounceMs ?? 20);
     };
     const watcher = watchDirs(kata.dir, watched, onChange, (err) => {
-      process.stderr.write(color.red(`kata watch: stopped watching ${kata.dir}: ${err.message}\n`));
+      warn(color.red(`kata watch: stopped watching ${kata.dir}: ${err.message}`));
       stop(1);
     });
 

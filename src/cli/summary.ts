@@ -4,6 +4,7 @@
  * a hint is left for it. Used by `kata test` and `kata watch` alike.
  */
 import type { Kata } from '../kata/metadata';
+import { type Difference, describeDifference } from '../runner/difference';
 import type { RunResult, TestResult } from '../runner/run-kata';
 import { kataCommand } from './command';
 import { formatCrash, locateCrash, type CrashLocation } from './crash';
@@ -24,7 +25,8 @@ export interface RunSummary {
   total: number;
   /** Every test ran and none failed. */
   green: boolean;
-  nextFailing?: { fullTitle: string; file: string; message: string; step?: StepInfo };
+  /** `message` is the assertion's own; `differences`, for a failed deep-equal, where the values differ. */
+  nextFailing?: { fullTitle: string; file: string; message: string; differences?: Difference[]; step?: StepInfo };
   /** The step to work on; absent when the kata is done. */
   currentStep?: StepInfo & { hints: number; hintsShown: number };
   coverageMet?: boolean;
@@ -59,7 +61,13 @@ export function summarize(kata: Kata, result: Pick<RunResult, 'tests' | 'crash' 
   const next = failuresInOrder(kata, result.tests)[0];
   if (next) {
     const step = stepOfTest(kata, next.fullTitle);
-    summary.nextFailing = { fullTitle: next.fullTitle, file: next.file, message: next.message ?? '(no message)', ...(step ? { step: info(step) } : {}) };
+    summary.nextFailing = {
+      fullTitle: next.fullTitle,
+      file: next.file,
+      message: next.message ?? '(no message)',
+      ...(next.differences ? { differences: next.differences } : {}),
+      ...(step ? { step: info(step) } : {}),
+    };
   }
   const evidence = { tests: result.tests, ...(coverageMet !== undefined ? { coverageMet } : {}), ...(checkPassed !== undefined ? { checkPassed } : {}) };
   const current = result.crash || result.timedOut ? undefined : currentStep(kata, evidence);
@@ -86,7 +94,7 @@ export function formatSummary(kata: Kata, s: RunSummary): string[] {
     out.push(
       '',
       `${color.bold('Next failing test:')} ${n.fullTitle}`,
-      ...indent(n.message, '    '),
+      ...indent(n.differences ? withDifferences(n.message, n.differences) : n.message, '    '),
       note(`    in ${n.file}`),
       n.step ? `  It belongs to step ${n.step.number} of ${steps}: ${n.step.title}.` : '  It is one of your own tests (test/mine/).',
     );
@@ -104,6 +112,21 @@ export function formatSummary(kata: Kata, s: RunSummary): string[] {
     out.push(ok('Done: green, coverage gate met and the callback-hell check passes.'));
   }
   return out;
+}
+
+/**
+ * chai's deep-equal message with both values cut short at the same place reads the same twice:
+ * "expected { port: 8080, host: 'b', …(2) } to deeply equal { port: 8080, host: 'b', …(2) }".
+ * Where the values differ says more: ".db.port: expected 5432, got 5433", one line per path.
+ * A message of another form is kept as it is.
+ */
+export function withDifferences(message: string, differences: readonly Difference[]): string {
+  const [first = '', ...rest] = message.split('\n');
+  const deepEqual = /^(.*?)expected .* to deeply equal .*$/.exec(first);
+  if (!deepEqual || differences.length === 0) return message;
+  const lines = differences.slice(0, 5).map(describeDifference);
+  const more = differences.length > 5 ? ['  …and more differences than these.'] : [];
+  return [`${deepEqual[1]}${lines[0]}`, ...lines.slice(1).map((l) => `  ${l}`), ...more, ...rest].join('\n');
 }
 
 function indent(text: string, by: string): string[] {

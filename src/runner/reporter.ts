@@ -3,9 +3,12 @@
  * KATA_RESULTS_FILE (the verifier and the CLI read that, never the text), and, unless
  * KATA_QUIET is set, mocha's spec reporter prints for the person watching. Before each test it
  * records the test's title in KATA_PROGRESS_FILE, so a run stopped as hung can say where it hung.
+ * A failed deep-equal assertion also records the paths where the values differ (difference.ts).
  */
 import * as fs from 'node:fs';
 import Mocha = require('mocha');
+
+import { noteDifferences } from './difference';
 
 const { JSON: JSONReporter, Spec } = Mocha.reporters;
 
@@ -16,6 +19,8 @@ class KataReporter extends JSONReporter {
     // mocha reads `reporterOption` (singular); @types/mocha only knows the older plural spelling.
     const withOutput = options as Mocha.MochaOptions & { reporterOption?: Record<string, unknown> };
     super(runner, { ...withOutput, reporterOption: { ...withOutput.reporterOption, output } } as Mocha.MochaOptions);
+    // Before the base reporter turns actual and expected into strings (see difference.ts).
+    runner.prependListener(Mocha.Runner.constants.EVENT_TEST_FAIL, (_test, err) => noteDifferences(err));
     if (!process.env.KATA_QUIET) new Spec(runner, options);
     const progress = process.env.KATA_PROGRESS_FILE;
     if (progress) {

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../kata/catalog';
 import { type Kata, implementationRoot } from '../kata/metadata';
 import { colourWanted } from '../terminal/style';
+import type { Difference } from './difference';
 import type { EarlyExit } from './exit-probe';
 
 export type TestState = 'passed' | 'failed' | 'pending';
@@ -29,6 +30,8 @@ export interface TestResult {
   state: TestState;
   /** The failure message, for failed tests. */
   message?: string;
+  /** For a failed deep-equal of two objects: the paths where they differ (see difference.ts). */
+  differences?: Difference[];
 }
 
 export type CoverageMetric = 'lines' | 'branches' | 'functions' | 'statements';
@@ -232,7 +235,7 @@ interface MochaJsonTest {
   title: string;
   fullTitle: string;
   file?: string;
-  err?: { message?: string; stack?: string };
+  err?: { message?: string; stack?: string; differences?: Difference[] };
 }
 interface MochaJson {
   tests: MochaJsonTest[];
@@ -249,7 +252,10 @@ export function parseMochaJson(text: string, kataDir: string): TestResult[] {
     const failure = failed.get(t.fullTitle);
     const state: TestState = failure ? 'failed' : pending.has(t.fullTitle) ? 'pending' : 'passed';
     const result: TestResult = { title: t.title, fullTitle: t.fullTitle, file: t.file ? path.relative(kataDir, t.file) : '', state };
-    if (failure) result.message = failure.err?.message ?? '(no message)';
+    if (failure) {
+      result.message = failure.err?.message ?? '(no message)';
+      if (failure.err?.differences?.length) result.differences = failure.err.differences;
+    }
     return result;
   });
   // Hook failures ("before all" hook...) are failures that are not in the test list.

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { loadKata } from '../../src/kata/metadata';
 import { readCoverage } from '../../src/runner/run-kata';
 
-import { KATA, makeSandbox, type Sandbox } from './sandbox';
+import { DEEP_EQUAL_TEST, KATA, makeSandbox, type Sandbox } from './sandbox';
 
 const PROMISES_LINE = /^export const promises = .*$/m;
 /** Without colour codes: mocha's and c8's own output colours are not what these tests are about. */
@@ -92,5 +92,22 @@ describe('kata test and kata try: what a run reports', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a failed deep-equal whose two sides chai shortens alike: the summary names the paths that differ', async () => {
+    fs.writeFileSync(source(), solution);
+    fs.writeFileSync(box.file(KATA, 'test', 'mine', 'deep.test.ts'), DEEP_EQUAL_TEST);
+    const run = await box.kata(['test', KATA, '--no-coverage']);
+    expect(run.code).to.equal(1);
+    expect(run.stdout).to.include('Next failing test: my config deep-equals').and.include("    .db.port: expected 5432, got 5433\n      .log[1]: expected 'y', got nothing (missing)\n");
+    expect(run.stdout, 'the same shortened value twice').not.to.include('to deeply equal');
+
+    const json = JSON.parse((await box.kata(['test', KATA, '--no-coverage', '--json'])).stdout);
+    // The assertion's own message stays, for tools; the differences come with it, as data.
+    expect(json.nextFailing.message).to.match(/^expected \{ port: 8080, host: 'b', …\(\d\) \} to deeply equal \{ port: 8080, host: 'b', …\(\d\) \}$/);
+    expect(json.nextFailing.differences).to.deep.equal([
+      { path: '.db.port', actual: '5433', expected: '5432' },
+      { path: '.log[1]', expected: "'y'" },
+    ]);
   });
 });

@@ -113,3 +113,13 @@ export function solve(box: Sandbox, kata = KATA): void {
     fs.copyFileSync(box.file(kata, '.meta', 'pinning', test), box.file(kata, 'test', 'mine', test));
   }
 }
+
+/** A learner's test (for test/mine/) whose two sides chai prints alike: they differ past its 40 characters. */
+export const DEEP_EQUAL_TEST = `import { expect } from 'chai';
+
+describe('my config', () => {
+  it('deep-equals', () => {
+    expect({ port: 8080, host: 'b', db: { port: 5433, name: 'app' }, log: ['x'] }).to.deep.equal({ port: 8080, host: 'b', db: { port: 5432, name: 'app' }, log: ['x', 'y'] });
+  });
+});
+`;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { cliEnv, KATA, makeSandbox, type Sandbox } from './sandbox';
+import { cliEnv, DEEP_EQUAL_TEST, KATA, makeSandbox, type Sandbox } from './sandbox';
 
 import { Terminal, terminalUnavailable } from './terminal';
 
@@ -238,6 +238,23 @@ describe('kata watch', function () {
       child.kill('SIGTERM');
       await exited;
       fs.rmSync(gates, { recursive: true, force: true });
+    }
+  });
+
+  it('--json: a failed deep-equal in the watcher\'s test process comes with the paths that differ, as in kata test', async () => {
+    fs.writeFileSync(source(), solution);
+    fs.writeFileSync(box.file(KATA, 'test', 'mine', 'deep.test.ts'), DEEP_EQUAL_TEST);
+    const { runs, child, exited } = watchJson(box);
+    try {
+      const next = (await runs(1)).summary.nextFailing;
+      expect(next.fullTitle).to.equal('my config deep-equals');
+      expect(next.differences).to.deep.equal([
+        { path: '.db.port', actual: '5433', expected: '5432' },
+        { path: '.log[1]', expected: "'y'" },
+      ]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
     }
   });
 });

@@ -17,6 +17,7 @@ import Mocha = require('mocha');
 import * as path from 'node:path';
 
 import { mochaHooks } from '../../harness/root-hooks';
+import { noteDifferences } from '../../runner/difference';
 import { parseMochaJson } from '../../runner/run-kata';
 import { compileFile } from '../../../bin/ts-cache';
 import type { FromWorker, ToWorker } from './protocol';
@@ -106,6 +107,8 @@ function collectingReporter(id: number, into: Collected): new (runner: Mocha.Run
   return class Collector extends Mocha.reporters.Base {
     constructor(runner: Mocha.Runner) {
       super(runner);
+      // Before the base reporter turns actual and expected into strings (see difference.ts).
+      runner.prependListener(EVENT_TEST_FAIL, (_test, err) => noteDifferences(err));
       runner.once(EVENT_RUN_BEGIN, () => (into.loadedAt = performance.now()));
       runner.on(EVENT_TEST_BEGIN, (test) => send({ type: 'test-begin', id, title: test.fullTitle() }));
       runner.on(EVENT_TEST_END, (test) => into.tests.push(test));
@@ -117,8 +120,8 @@ function collectingReporter(id: number, into: Collected): new (runner: Mocha.Run
 
 /** The fields of mocha's JSON reporter that parseMochaJson reads. */
 function clean(test: Mocha.Test | Mocha.Hook) {
-  const err = (test as { err?: Error }).err;
-  return { title: test.title, fullTitle: test.fullTitle(), file: test.file, err: err ? { message: err.message, stack: err.stack } : {} };
+  const err = (test as { err?: Error & { differences?: unknown } }).err;
+  return { title: test.title, fullTitle: test.fullTitle(), file: test.file, err: err ? { message: err.message, stack: err.stack, differences: err.differences } : {} };
 }
 
 function openResources(): Map<string, number> {

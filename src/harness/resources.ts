@@ -4,11 +4,11 @@
  *
  * Two public APIs, each for what it sees on every line:
  * - handles, timers and immediates: `process.getActiveResourcesInfo()`;
- * - requests (a file operation, a DNS lookup, a crypto job in flight): an async hook. The listing
- *   cannot be trusted with them: on Node 26, `fs.readFile` and `fs.writeFile` (callback and
- *   `fs/promises` alike) run as a request that `getActiveResourcesInfo()` does not list, so code
- *   still reading a file looked finished; crypto jobs (`crypto.pbkdf2`) are missing on every line.
- *   The hook sees each request from its start until one turn after its callback has run.
+ * - requests (a file operation, a DNS lookup in flight): an async hook. The listing cannot be
+ *   trusted with them: on Node 26, `fs.readFile` and `fs.writeFile` (callback and `fs/promises`
+ *   alike) run as a request that `getActiveResourcesInfo()` does not list, so code still reading
+ *   a file looked finished. The hook sees each request from its start until one turn after its
+ *   callback has run; synchronous fs calls announce none.
  *
  * The hook asks for no promise events (`trackPromises: false`, Node 24+): on older lines, which
  * ignore the option, V8's promise hooks run too, at a cost too small to measure in a kata's tests.
@@ -20,10 +20,20 @@
 import { createHook, type HookCallbacks } from 'node:async_hooks';
 
 /**
- * Async-hook types that are requests: one operation in flight, which ends by itself. The http
- * module's HTTPCLIENTREQUEST is not one: it lives as long as its connection, and is a handle's.
+ * Async-hook types that are requests: one file-system or DNS operation in flight, whose resource
+ * is destroyed one turn after its callback. The set the listing was meant to cover, named here
+ * rather than matched: crypto jobs also say REQUEST, but a synchronous one (`randomBytes(6)`
+ * with no callback) is announced too and destroyed only by the garbage collector, so it would
+ * look pending for ever.
  */
-const REQUEST = /^(?!HTTP).*REQ|^QUERYWRAP$/;
+const REQUEST_TYPES: ReadonlySet<string> = new Set([
+  'FSREQCALLBACK',
+  'FSREQPROMISE',
+  'FILEHANDLECLOSEREQ',
+  'GETADDRINFOREQWRAP',
+  'GETNAMEINFOREQWRAP',
+  'QUERYWRAP',
+]);
 /** The listing's names for requests, which the hook counts instead. */
 const LISTED_REQUEST = /Req/;
 
@@ -41,7 +51,7 @@ function startTracking(): Tracker {
   const state: Tracker = { live: new Map() };
   const callbacks: HookCallbacks & { trackPromises: boolean } = {
     init(asyncId, type) {
-      if (REQUEST.test(type)) state.live.set(asyncId, type);
+      if (REQUEST_TYPES.has(type)) state.live.set(asyncId, type);
     },
     destroy(asyncId) {
       state.live.delete(asyncId);
@@ -62,7 +72,7 @@ export function requestsInFlight(): Map<string, number> {
 
 /** Whether `type`, as `activeResources()` names it, is a request. */
 export function isRequest(type: string): boolean {
-  return REQUEST.test(type);
+  return REQUEST_TYPES.has(type);
 }
 
 /** Handles, timers and immediates by the listing's names, and requests by the hook's. */

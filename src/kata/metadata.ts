@@ -254,7 +254,7 @@ const FIXES: Record<string, string> = {
   level: 'levels run from 1 (first kata) to 4 (hardest).',
   files: 'list the learner\'s implementation files, for example ["src/config-loader.ts"].',
   steps: 'each step needs an id, a title and at least one hint; "suite" is the describe title of its tests.',
-  starterFailures: 'list the full titles of the tests the starter fails; `kata verify <kata>` prints the actual list.',
+  starterFailures: 'list the full titles of the tests the starter fails; `npx kata verify <kata>` prints the actual list.',
   coverage: 'give the gate as {"lines": 100, "branches": 100, "functions": 100, "statements": 100}.',
   wrong: 'each wrong refactoring needs "dir", "description" and "caughtBy" (titles of tests that catch it).',
   check: '"check": {"rules": {...}} takes rule names from src/check/rule-catalog.ts, each "off", "error" or ["error", options].',

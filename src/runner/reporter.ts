@@ -15,7 +15,7 @@ const { JSON: JSONReporter, Spec } = Mocha.reporters;
 class KataReporter extends JSONReporter {
   constructor(runner: Mocha.Runner, options: Mocha.MochaOptions) {
     const output = process.env.KATA_RESULTS_FILE;
-    if (!output) throw new Error('KATA_RESULTS_FILE is not set: run kata tests through `kata test` or `npm test`.');
+    if (!output) throw new Error('KATA_RESULTS_FILE is not set: run kata tests through `npx kata test` or `npm test`.');
     // mocha reads `reporterOption` (singular); @types/mocha only knows the older plural spelling.
     const withOutput = options as Mocha.MochaOptions & { reporterOption?: Record<string, unknown> };
     super(runner, { ...withOutput, reporterOption: { ...withOutput.reporterOption, output } } as Mocha.MochaOptions);

@@ -1,6 +1,7 @@
 // The `kata` binary, run for real: help on every verb, and what a learner sees when they mistype.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 
 import { cliEnv, KATA, makeSandbox, type Sandbox, SECOND_KATA } from './sandbox';
 
@@ -45,6 +46,12 @@ describe('kata: help, mistakes and no terminal', function () {
     await look(['test', KATA, '--no-coverage']);
     await look(['hint', KATA]);
     await look(['solution', KATA]);
+    // A kata author's mistake in kata.json: the fix it suggests names a command too.
+    const meta = box.file(SECOND_KATA, 'kata.json');
+    fs.writeFileSync(meta, JSON.stringify({ ...JSON.parse(fs.readFileSync(meta, 'utf8')), starterFailures: 'all of them' }));
+    const broken = await look(['verify', SECOND_KATA]);
+    expect(broken.stderr).to.include('npx kata verify <kata>');
+    box.restore();
     const npm = await new Promise<string>((resolve) => execFile('npm', ['start', '--silent'], { cwd: box.root, env: cliEnv(), timeout: 120_000 }, (_err, stdout, stderr) => resolve(stdout + stderr)));
     outputs.push(['npm start', npm]);
     for (const [what, text] of outputs) {

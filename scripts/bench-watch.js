@@ -14,7 +14,6 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const repo = path.resolve(__dirname, '..');
 require('../bin/ts-cache').register();
 const { cliEnv, makeSandbox } = require('../test/cli/sandbox');
 

@@ -32,7 +32,7 @@ describe('kata: the menu, in a terminal', function () {
       expect(lastSelection(await term.waitFor(new RegExp(`❯\\s+2\\. ${SECOND_KATA}`), { from }))).to.equal(SECOND_KATA);
       term.press(KEYS.enter);
       from = term.mark();
-      await term.waitFor(new RegExp(`kata watch ${SECOND_KATA} · run 1 [\\s\\S]*keys:`), { from, timeoutMs: 120_000 });
+      await term.waitFor(new RegExp(`Watching ${SECOND_KATA} · run 1 [\\s\\S]*keys:`), { from, timeoutMs: 120_000 });
       term.press('q');
       expect(await term.exitCode()).to.equal(0);
     } finally {

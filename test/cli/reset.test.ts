@@ -58,7 +58,7 @@ describe('kata reset', function () {
     fs.rmSync(src(SECOND_KATA));
     const lost = await box.kata(['test', SECOND_KATA]);
     expect(lost.code).to.equal(1);
-    expect(lost.stderr).to.include(`Deleted by accident? kata reset ${SECOND_KATA} restores the kata's starter`);
+    expect(lost.stderr).to.include(`Deleted by accident? npx kata reset ${SECOND_KATA} restores the kata's starter`);
     const run = await box.kata(['reset', '--all']);
     expect(run.code, run.stderr).to.equal(0);
     const first = backupNamed(run.stdout, KATA);
@@ -73,7 +73,7 @@ describe('kata reset', function () {
   it('without a kata or --all it is a usage error', async () => {
     const run = await box.kata(['reset']);
     expect(run.code).to.equal(2);
-    expect(run.stderr).to.include('name the kata to reset, or give --all').and.include('Usage: kata reset');
+    expect(run.stderr).to.include('name the kata to reset, or give --all').and.include('Usage: npx kata reset');
   });
 
   it('in a copy that is not a git checkout (a zip download) it says there is no starter to restore from, and changes nothing', async () => {

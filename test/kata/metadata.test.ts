@@ -252,11 +252,11 @@ describe('kata catalog: findKata and closestNames', () => {
     const unknown = err as UnknownKataError;
     expect(unknown.requested).to.equal('config-lodaer');
     expect(unknown.closest).to.deep.equal(['config-loader']);
-    expect(unknown.message).to.equal('There is no kata named "config-lodaer". Did you mean "config-loader"? Run `kata list` to see them all.');
+    expect(unknown.message).to.equal('There is no kata named "config-lodaer". Did you mean "config-loader"? Run `npx kata list` to see them all.');
   });
 
   it('answers a name far from every kata without a suggestion', () => {
-    expect(() => findKata('worker-pool', katasDir)).to.throw(UnknownKataError, /^There is no kata named "worker-pool"\. Run `kata list`/);
+    expect(() => findKata('worker-pool', katasDir)).to.throw(UnknownKataError, /^There is no kata named "worker-pool"\. Run `npx kata list`/);
   });
 
   it('does not take a folder without kata.json for a kata', () => {

@@ -43,6 +43,12 @@ for (const name of kataNames()) {
       const problems = wrong.filter((c) => c.problems.length > 0);
       expect(problems.map(explain), `${wrong.length - problems.length} of ${wrong.length} caught`).to.deep.equal([]);
     });
+    it('the README\'s steps can be followed in order: each step snapshot passes its steps and leads to the next', () => {
+      const steps = checks.filter((c) => c.kind === 'step');
+      expect(steps.length, 'one snapshot check per step but the last').to.equal(kata.meta.steps.length - 1);
+      const problems = steps.filter((c) => c.problems.length > 0);
+      expect(problems.map(explain)).to.deep.equal([]);
+    });
     it('every alternative correct refactoring passes (the tests do not overfit one solution)', () => {
       const problems = checks.filter((c) => c.kind === 'alternative' && c.problems.length > 0);
       expect(problems.map(explain)).to.deep.equal([]);

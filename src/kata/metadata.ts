@@ -53,6 +53,31 @@ const WrongVariantSchema = VariantSchema.extend({
   caughtBy: z.array(z.string().min(1)).min(1, 'name at least one test that catches this mistake'),
 });
 
+/**
+ * One thing the kata promises, wherever it says so: the README, a source doc comment, or the
+ * catalog entry the kata was built from. A learner's refactoring that breaks it must fail a test,
+ * so each requirement names the tests that prove it and the known-wrong refactorings that break
+ * it; the loader checks that each of those is declared to be caught by one of those tests, and
+ * the verifier that it is, on every run.
+ */
+const RequirementSchema = z.strictObject({
+  id: z.string().regex(kebab, 'must be kebab-case, for example "missing-parent-named"'),
+  /**
+   * Where the kata states it: "README.md", a learner file such as "src/config-loader.ts", or
+   * "catalog" (the kata's entry in the catalog it was built from, which is not in this repository).
+   */
+  source: z.string().min(1),
+  /**
+   * The sentence, quoted from the source (for README.md and source files, the verifier finds it
+   * there, ignoring case, markdown, comment markers and line breaks; "…" skips words).
+   */
+  text: z.string().min(1),
+  /** Full titles of the tests that prove it. */
+  tests: z.array(z.string().min(1)).min(1, 'name at least one test that proves this requirement'),
+  /** Folders of the wrong refactorings (under "wrong") that break it. */
+  wrong: z.array(relativePath).min(1, 'name at least one wrong refactoring that breaks this requirement'),
+});
+
 export const KataMetaSchema = z.strictObject({
   $schema: z.string().optional(),
   title: z.string().min(1),
@@ -84,6 +109,8 @@ export const KataMetaSchema = z.strictObject({
   wrong: z.array(WrongVariantSchema).min(1, 'keep at least one known-wrong refactoring'),
   alternatives: z.array(VariantSchema).default([]),
   review: relativePath,
+  /** Every requirement the kata states, with its tests and the wrong refactorings that break it. */
+  requirements: z.array(RequirementSchema).default([]),
   /** Which rules of the callback-hell check the final state must satisfy (default: all of them). */
   check: KataCheckSchema.default({ rules: {} }),
 });
@@ -91,6 +118,7 @@ export const KataMetaSchema = z.strictObject({
 export type KataMeta = z.infer<typeof KataMetaSchema>;
 export type KataStep = KataMeta['steps'][number];
 export type WrongVariant = KataMeta['wrong'][number];
+export type Requirement = KataMeta['requirements'][number];
 
 /** A loaded kata: where it lives and what its metadata says. */
 export interface Kata {
@@ -155,6 +183,7 @@ export function loadKata(dir: string): Kata {
   const kata: Kata = { name: path.basename(absDir), dir: absDir, metaFile, meta };
   checkPaths(kata, shown);
   checkUnique(meta, shown);
+  checkRequirements(meta, shown);
   return kata;
 }
 
@@ -188,6 +217,7 @@ function checkUnique(meta: KataMeta, shown: string): void {
     ...meta.wrong.map((w, i): [string, string] => [`wrong[${i}].dir`, `dir:${w.dir}`]),
     ...meta.alternatives.map((a, i): [string, string] => [`alternatives[${i}].dir`, `dir:${a.dir}`]),
     ...meta.starterFailures.map((t, i): [string, string] => [`starterFailures[${i}]`, `test:${t}`]),
+    ...meta.requirements.map((r, i): [string, string] => [`requirements[${i}].id`, `requirement:${r.id}`]),
   ];
   for (const [field, key] of fields) {
     const first = seen.get(key);
@@ -196,6 +226,37 @@ function checkUnique(meta: KataMeta, shown: string): void {
     }
     seen.set(key, field);
   }
+}
+
+/**
+ * Each requirement's wrong refactorings exist and are declared to be caught by at least one of
+ * its tests; each wrong refactoring breaks at least one requirement (once the kata has a table).
+ */
+function checkRequirements(meta: KataMeta, shown: string): void {
+  const byDir = new Map(meta.wrong.map((w) => [path.normalize(w.dir), w]));
+  const broken = new Set<string>();
+  meta.requirements.forEach((req, i) => {
+    req.wrong.forEach((dir, j) => {
+      const wrong = byDir.get(path.normalize(dir));
+      if (!wrong) {
+        throw new KataFormatError(shown, `field "requirements[${i}].wrong[${j}]" names "${dir}", which is not the "dir" of any entry in "wrong".`, 'list the wrong refactoring under "wrong" first, or correct the folder.');
+      }
+      broken.add(path.normalize(dir));
+      if (!wrong.caughtBy.some((t) => req.tests.includes(t))) {
+        throw new KataFormatError(
+          shown,
+          `requirement "${req.id}" says "${dir}" breaks it, but none of its tests is in that wrong refactoring's "caughtBy".`,
+          `add the requirement's test that catches it to wrong "${dir}".caughtBy (the verifier then proves it fails), or name the right test under requirements[${i}].tests.`,
+        );
+      }
+    });
+  });
+  if (meta.requirements.length === 0) return;
+  meta.wrong.forEach((w, i) => {
+    if (!broken.has(path.normalize(w.dir))) {
+      throw new KataFormatError(shown, `field "wrong[${i}]" ("${w.dir}") breaks no requirement.`, 'add its folder to the "wrong" list of the requirement it breaks, or add that requirement.');
+    }
+  });
 }
 
 /**
@@ -259,6 +320,7 @@ const FIXES: Record<string, string> = {
   wrong: 'each wrong refactoring needs "dir", "description" and "caughtBy" (titles of tests that catch it).',
   check: '"check": {"rules": {...}} takes rule names from src/check/rule-catalog.ts, each "off", "error" or ["error", options].',
   alternatives: 'each alternative needs "dir" and "description".',
+  requirements: 'each requirement needs "id", "source" (README.md, a learner file, or "catalog"), "text" (the sentence quoted), "tests" and "wrong".',
 };
 
 function fixFor(p: ReadonlyArray<PropertyKey>): string {

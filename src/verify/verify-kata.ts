@@ -6,7 +6,11 @@
  * - the reference solution passes every test and meets the coverage gate;
  * - each known-wrong refactoring fails, among others, the tests said to catch it;
  * - each alternative correct refactoring passes every test (the tests do not overfit one answer);
- * - every kata test belongs to a step, and the starter says where the work is (a TODO).
+ * - every kata test belongs to a step, and the starter says where the work is (a TODO);
+ * - every requirement in the kata's table quotes the kata, names tests that exist, and is broken
+ *   by a wrong refactoring those tests catch;
+ * - each step snapshot (`.meta/steps/<n>/`, the learner's files at the end of step n) passes the
+ *   tests of steps 1..n, and `kata test` sends the learner on to step n+1.
  *
  * @example
  * const report = await verifyKata(findKata('config-loader'));
@@ -17,10 +21,14 @@ import * as path from 'node:path';
 import pLimit from 'p-limit';
 
 import { checkKata } from '../check/check-kata';
-import type { Kata } from '../kata/metadata';
+import { currentStep, stepOfTest } from '../cli/steps';
+import { implementationRoot, type Kata } from '../kata/metadata';
+import { quoteProblems } from '../kata/requirements';
 import { type RunOptions, type RunResult, runKata, type TestResult } from '../runner/run-kata';
 
-export type CheckKind = 'starter' | 'solution' | 'wrong' | 'alternative' | 'format' | 'structure';
+import type { CheckKind } from './check-kinds';
+
+export type { CheckKind } from './check-kinds';
 
 export interface Check {
   kind: CheckKind;
@@ -42,10 +50,15 @@ export interface VerifyOptions {
   concurrency?: number;
   /** Only these kinds of check. Default: all. */
   only?: CheckKind[];
+  /**
+   * Runs each wrong and alternative refactoring this many times (default 1): a verdict that
+   * changes between runs is a defect, and the problems say in which runs it changed.
+   */
+  repeat?: number;
 }
 
 export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const { concurrency = 2, only } = options;
+  const { concurrency = 2, only, repeat = 1 } = options;
   const wanted = (k: CheckKind) => !only || only.includes(k);
   const { meta } = kata;
   const solution = path.join(kata.dir, meta.solution);
@@ -56,24 +69,35 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
   if (wanted('structure')) jobs.push(() => checkStructure(kata));
   if (wanted('starter')) jobs.push(() => run(kata, 'starter', 'starter (the learner\'s files as shipped)', {}, checkStarter));
   if (wanted('solution')) jobs.push(() => run(kata, 'solution', `reference solution ${meta.solution}`, { implDirs: [solution], extraSpecs: pinning }, checkSolution));
+  if (wanted('step')) {
+    for (const snapshot of stepSnapshots(kata)) {
+      if (snapshot.implDirs.length === 0) {
+        jobs.push(async () => ({ kind: 'step', subject: snapshot.subject, failures: [], problems: [`${STEPS_DIR}/${snapshot.number} is missing: add the learner's files as they stand after step ${snapshot.number}, written the way the README says, so the verifier can prove the README's steps can be followed in order.`] }));
+        continue;
+      }
+      jobs.push(() =>
+        run(kata, 'step', snapshot.subject, { implDirs: snapshot.implDirs, extraSpecs: pinning }, (k, r) => judgeStep(k, r, snapshot.number)),
+      );
+    }
+  }
   if (wanted('wrong')) {
     for (const wrong of meta.wrong) {
       jobs.push(() =>
         // Only the tests declared to catch it: that is the whole claim, and the rest of the suite
         // (minutes of worker starts in a worker kata) would prove nothing more about it.
-        run(kata, 'wrong', `wrong refactoring ${wrong.dir}`, { implDirs: [path.join(kata.dir, wrong.dir), solution], coverage: false, onlyTests: wrong.caughtBy }, (k, r) => {
+        repeated(repeat, () => run(kata, 'wrong', `wrong refactoring ${wrong.dir}`, { implDirs: [path.join(kata.dir, wrong.dir), solution], coverage: false, onlyTests: wrong.caughtBy }, (k, r) => {
           const failed = new Set(r.tests.filter((t) => t.state === 'failed').map((t) => t.fullTitle));
           if (failed.size === 0) return [`no test fails for it (${wrong.description}): add a test that catches this mistake.`];
           return wrong.caughtBy
             .filter((t) => !failed.has(t))
             .map((t) => `"${t}" was declared to catch it but passed${k.meta.starterFailures.includes(t) || exists(r, t) ? '' : ' (no test has that title)'}. Tests that failed: ${[...failed].map((f) => `"${f}"`).join(', ')}.`);
-        }),
+        })),
       );
     }
   }
   if (wanted('alternative')) {
     for (const alt of meta.alternatives) {
-      jobs.push(() => run(kata, 'alternative', `alternative refactoring ${alt.dir}`, { implDirs: [path.join(kata.dir, alt.dir), solution], extraSpecs: pinning, coverage: false }, (_k, r) => allPass(r, 'a correct refactoring')));
+      jobs.push(() => repeated(repeat, () => run(kata, 'alternative', `alternative refactoring ${alt.dir}`, { implDirs: [path.join(kata.dir, alt.dir), solution], extraSpecs: pinning, coverage: false }, (_k, r) => allPass(r, 'a correct refactoring'))));
     }
   }
   const limit = pLimit(concurrency);
@@ -81,6 +105,22 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
 }
 
 type Judge = (kata: Kata, result: RunResult) => string[];
+
+/** Runs a check `times` times in a row; its problems are those of every run, each run named. */
+async function repeated(times: number, once: () => Promise<Check>): Promise<Check> {
+  if (times <= 1) return once();
+  const runs: Check[] = [];
+  for (let i = 0; i < times; i++) runs.push(await once());
+  const bad = runs.map((c, i) => ({ c, i })).filter(({ c }) => c.problems.length > 0);
+  const first = runs[0]!;
+  if (bad.length === 0) return { ...first, subject: `${first.subject} (${times} runs)` };
+  return {
+    ...first,
+    subject: `${first.subject} (${times} runs)`,
+    failures: bad[0]!.c.failures,
+    problems: [`wrong verdict in ${bad.length} of ${times} runs (runs ${bad.map(({ i }) => i + 1).join(', ')}): a verdict that depends on the run is a defect of the tests.`, ...bad.flatMap(({ c, i }) => c.problems.map((p) => `run ${i + 1}: ${p}`))],
+  };
+}
 
 async function run(kata: Kata, kind: CheckKind, subject: string, options: RunOptions, judge: Judge): Promise<Check> {
   const result = await runKata(kata, options);
@@ -131,6 +171,11 @@ const checkStarter: Judge = (kata, result) => {
 
 const checkSolution: Judge = (kata, result) => {
   const problems = allPass(result, 'the reference solution');
+  for (const req of kata.meta.requirements) {
+    for (const title of req.tests) {
+      if (!exists(result, title)) problems.push(`requirement "${req.id}" names the test "${title}", but no test has that title.`);
+    }
+  }
   if (!result.coverage) problems.push('no coverage report was produced.');
   for (const s of result.coverage?.shortfalls ?? []) problems.push(`coverage of ${s.metric} is ${s.pct}%, below the gate of ${s.required}%.`);
   if (result.coverage && Object.keys(result.coverage.files).length < kata.meta.files.length) {
@@ -147,6 +192,11 @@ function allPass(result: RunResult, what: string): string[] {
 
 function checkFormat(kata: Kata): Check {
   const problems: string[] = [];
+  if (kata.meta.requirements.length === 0) {
+    problems.push('kata.json has no "requirements": list every requirement the README, the source comments and the catalog state, each with the tests that prove it and a wrong refactoring they catch (docs/authoring-katas.md, "Requirements").');
+  }
+  problems.push(...quoteProblems(kata));
+  for (const n of misplacedSnapshots(kata)) problems.push(`.meta/steps/${n} is a snapshot of no step between 1 and ${kata.meta.steps.length - 1} (the last step's snapshot is the reference solution).`);
   for (const file of kata.meta.files) {
     if (!fs.readFileSync(path.join(kata.dir, file), 'utf8').includes('TODO')) {
       problems.push(`${file} has no TODO: the starter must say where the work is.`);
@@ -173,6 +223,55 @@ async function checkStructure(kata: Kata): Promise<Check> {
   if (starter.passed) problems.push('the starter passes the callback-hell check: the kata has no structure left to refactor, or its "check" settings turn off what it teaches.');
   for (const f of reference.findings) problems.push(`the reference solution fails the callback-hell check at ${f.file}:${f.line} (${f.rule}): ${f.message}`);
   return { kind: 'structure', subject: 'callback-hell check (starter fails, reference passes)', problems, failures: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step snapshots
+
+export const STEPS_DIR = '.meta/steps';
+
+interface StepSnapshot {
+  number: number;
+  subject: string;
+  implDirs: string[];
+}
+
+/**
+ * The learner's files at the end of each step but the last (whose end is the reference
+ * solution). A snapshot holds only the files the learner has changed by then; the rest come
+ * from the starter. Step 1 (pinning) needs no folder when it changes no learner file: its
+ * snapshot is the starter plus the pinning tests, which every snapshot run includes.
+ */
+function stepSnapshots(kata: Kata): StepSnapshot[] {
+  const starter = implementationRoot(kata);
+  const snapshots: StepSnapshot[] = [];
+  for (let n = 1; n < kata.meta.steps.length; n++) {
+    const dir = path.join(kata.dir, STEPS_DIR, String(n));
+    const title = kata.meta.steps[n - 1]!.title;
+    if (fs.existsSync(dir)) snapshots.push({ number: n, subject: `step ${n} snapshot ${STEPS_DIR}/${n} (after "${title}")`, implDirs: [dir, starter] });
+    else snapshots.push({ number: n, subject: `step ${n} snapshot (after "${title}")`, implDirs: n === 1 ? [starter] : [] });
+  }
+  return snapshots;
+}
+
+function misplacedSnapshots(kata: Kata): string[] {
+  const root = path.join(kata.dir, STEPS_DIR);
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root).filter((n) => !/^\d+$/.test(n) || Number(n) < 1 || Number(n) >= kata.meta.steps.length);
+}
+
+function judgeStep(kata: Kata, result: RunResult, n: number): string[] {
+  const problems: string[] = [];
+  for (const t of result.tests.filter((x) => x.state === 'failed')) {
+    const step = stepOfTest(kata, t.fullTitle);
+    if (!step) problems.push(`after step ${n}, the pinning test "${t.fullTitle}" fails: ${firstLine(t.message)}`);
+    else if (step.number <= n) problems.push(`after step ${n}, "${t.fullTitle}" (step ${step.number}) fails: ${firstLine(t.message)}. The README's steps 1..${n} should be enough to pass it.`);
+  }
+  const now = currentStep(kata, { tests: result.tests, coverageMet: result.coverage ? result.coverage.shortfalls.length === 0 : undefined });
+  if (problems.length === 0 && now?.number !== n + 1) {
+    problems.push(`after step ${n}, kata test sends the learner to ${now ? `step ${now.number} ("${now.step.title}")` : 'nothing (the kata counts as done)'}, not to step ${n + 1} ("${kata.meta.steps[n]!.title}").`);
+  }
+  return problems;
 }
 
 function firstLine(text: string | undefined): string {

@@ -1,22 +1,32 @@
 import { parseArgs } from 'node:util';
 
 import { findKata, listKatas } from '../../kata/catalog';
-import type { Command } from '../command';
+import { CHECK_KINDS, type CheckKind } from '../../verify/check-kinds';
+import { type Command, UsageError } from '../command';
 import { fail, ok, say } from '../output';
 
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'For kata authors: prove katas keep their contract (starter red as declared, reference green, wrong refactorings caught).',
-  usage: 'Usage: npx kata verify [kata...] [--json]\n\n  With no kata, verifies them all.',
+  usage:
+    'Usage: npx kata verify [kata...] [--json] [--repeat N] [--only KIND,...]\n\n' +
+    '  With no kata, verifies them all.\n' +
+    '  --repeat N   run every wrong and alternative refactoring N times: each must get the same verdict every time\n' +
+    '  --only KIND  only these checks: format, structure, starter, solution, step, wrong, alternative',
   async run(args) {
-    const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, repeat: { type: 'string' }, only: { type: 'string' } } });
+    const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number of runs, 1 or more (got "${values.repeat}"): for example --repeat 10.`);
+    const only = values.only?.split(',').map((k) => k.trim()) as CheckKind[] | undefined;
+    const unknown = only?.filter((k) => !CHECK_KINDS.includes(k));
+    if (unknown?.length) throw new UsageError(`--only does not know ${unknown.map((k) => `"${k}"`).join(', ')}: use ${CHECK_KINDS.join(', ')}.`);
     // Lazy: the verifier loads ESLint and TypeScript, which the other verbs should not pay.
     const { verifyKata } = require('../../verify/verify-kata') as typeof import('../../verify/verify-kata');
     const katas = positionals.length > 0 ? positionals.map((n) => findKata(n)) : listKatas();
     let problems = 0;
     const reports = [];
     for (const kata of katas) {
-      const report = await verifyKata(kata);
+      const report = await verifyKata(kata, { repeat, ...(only ? { only } : {}) });
       reports.push(report);
       for (const check of report.checks) {
         problems += check.problems.length;

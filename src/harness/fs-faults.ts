@@ -13,10 +13,28 @@
  * fsFaults.inject({ call: 'readFile', path: /a\.json$/, fromCall: 20, code: 'ELOOP' }); // 20th on
  * await save(doc);
  * fsFaults.calls().filter((c) => c.api === 'sync'); // any *Sync call the code made
+ *
+ * Completion order, under the test's control: a gate lets matching calls run for real but holds
+ * their completions (the callback, or the promise's settling) until the test releases them, in
+ * the order it chooses. A mistake that depends on which of two reads finishes first is then
+ * caught on every run, not on the runs where the disk happened to answer in the exposing order.
+ *
+ * @example
+ * const gate = fsFaults.hold({ call: 'readFile', path: /parent-[ab]\.json$/ });
+ * const loading = loadConfig(child);
+ * await gate.waitForHeld(2, 'loadConfig(child.json)'); // both parents are read together
+ * gate.release(/parent-b/);                            // b finishes first...
+ * gate.release(/parent-a/);                            // ...then a
+ * await loading;                                       // still merged in the listed order?
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 // `import * as` would give esModuleInterop's read-only copy; the wrappers must go on the real module.
 import fs = require('node:fs');
+
+import { KataAssertionError } from './callbacks';
+import { fsGateMessages } from './messages';
+import { untilDoneOrStalled } from './quiet';
+import { countHeldCompletion } from './resources';
 
 /** The fs functions that can be failed and are recorded, by their name on `fs` and `fs.promises`. */
 export const FS_CALLS = [
@@ -52,6 +70,112 @@ interface ArmedRule extends FaultRule {
   seen: number;
 }
 
+/** Which calls a gate holds: the call, and optionally the path. */
+export interface HoldRule {
+  call: FsCall;
+  /** Only calls whose path argument matches (a substring or a RegExp). Default: every path. */
+  path?: string | RegExp;
+}
+
+/** A completion a gate holds: the operation has finished; the code has not been told yet. */
+export interface HeldCompletion {
+  call: FsCall;
+  path: string;
+  /** Whether the operation failed (the code will receive an error when it is released). */
+  failed: boolean;
+}
+
+interface HeldEntry extends HeldCompletion {
+  deliver: () => void;
+}
+
+/**
+ * Holds the completions of matching fs calls until the test releases them. Built by
+ * {@link fsFaults.hold}; every gate is opened (whatever it still holds is delivered, in arrival
+ * order) when the test ends.
+ */
+export class FsGate {
+  readonly #held: HeldEntry[] = [];
+  #arrived = 0;
+  #open = false;
+
+  /** @internal */
+  constructor(readonly rule: HoldRule) {}
+
+  /** Completions held right now, oldest first. */
+  get held(): readonly HeldCompletion[] {
+    return this.#held.map(({ call, path, failed }) => ({ call, path, failed }));
+  }
+  /** Completions that reached the gate so far (held or since released). */
+  get arrived(): number {
+    return this.#arrived;
+  }
+
+  /** @internal */
+  matches(call: FsCall, file: string): boolean {
+    return !this.#open && call === this.rule.call && pathMatches(this.rule.path, file);
+  }
+
+  /** @internal Holds a finished operation's completion; `deliver` tells the code under test. */
+  hold(call: FsCall, file: string, failed: boolean, deliver: () => void): void {
+    const stopCounting = countHeldCompletion();
+    this.#arrived += 1;
+    this.#held.push({
+      call,
+      path: file,
+      failed,
+      deliver: () => {
+        stopCounting();
+        deliver();
+      },
+    });
+  }
+
+  /**
+   * Resolves once `n` completions are held at the same time. Rejects with a learner's message
+   * when the code goes quiet with fewer: it did not start the operations together.
+   */
+  async waitForHeld(n: number, label = 'the code'): Promise<void> {
+    const verdict = await untilDoneOrStalled({
+      done: () => this.#held.length >= n,
+      progress: () => this.#arrived,
+      heldRequests: () => this.#held.length,
+    });
+    if (verdict === 'stalled') throw new KataAssertionError(fsGateMessages.notAllAtOnce(label, this.rule.call, n, this.#held.length));
+  }
+
+  /**
+   * Delivers the oldest held completion whose path matches (default: the oldest of all), and
+   * returns it. The code under test is told in a later tick, as the real fs would.
+   */
+  release(path?: string | RegExp): HeldCompletion {
+    const at = this.#held.findIndex((h) => pathMatches(path, h.path));
+    if (at < 0) throw new Error(fsGateMessages.nothingToRelease(this.rule.call, path === undefined ? '' : String(path), this.#held.map((h) => h.path)));
+    const [entry] = this.#held.splice(at, 1);
+    entry!.deliver();
+    return { call: entry!.call, path: entry!.path, failed: entry!.failed };
+  }
+
+  /** Delivers every held completion, oldest first or newest first; returns how many. */
+  releaseAll(order: 'arrival' | 'reverse' = 'arrival'): number {
+    const entries = this.#held.splice(0);
+    if (order === 'reverse') entries.reverse();
+    for (const entry of entries) entry.deliver();
+    return entries.length;
+  }
+
+  /** @internal Stops holding and delivers what is held: the test is over. */
+  open(): void {
+    this.#open = true;
+    this.releaseAll();
+  }
+}
+
+function pathMatches(rule: string | RegExp | undefined, file: string): boolean {
+  return rule === undefined || (typeof rule === 'string' ? file.includes(rule) : rule.test(file));
+}
+
+const gates: FsGate[] = [];
 const rules: ArmedRule[] = [];
 const recorded: RecordedCall[] = [];
 const harnessOwn = new AsyncLocalStorage<true>();
@@ -65,6 +189,20 @@ export const fsFaults = {
     }
     rules.push({ ...rule, seen: 0 });
   },
+  /**
+   * Holds the completions of matching calls (callback, fs/promises and promisified alike; not
+   * *Sync calls, which cannot be held) until the test releases them through the returned gate.
+   * The operation itself runs for real, at once. Several gates can be armed; the first that
+   * matches holds a call.
+   */
+  hold(rule: HoldRule): FsGate {
+    if (!FS_CALLS.includes(rule.call)) {
+      throw new TypeError(`fsFaults.hold: unknown call "${rule.call}"; expected one of ${FS_CALLS.join(', ')}`);
+    }
+    const gate = new FsGate(rule);
+    gates.push(gate);
+    return gate;
+  },
   /** The fs calls made since the last reset, in order. */
   calls(): readonly RecordedCall[] {
     return recorded;
@@ -73,8 +211,9 @@ export const fsFaults = {
   untracked<T>(fn: () => T): T {
     return harnessOwn.run(true, fn);
   },
-  /** Disarms every fault and forgets recorded calls. */
+  /** Disarms every fault, opens every gate (delivering what it holds) and forgets recorded calls. */
   reset(): void {
+    for (const gate of gates.splice(0)) gate.open();
     rules.length = 0;
     recorded.length = 0;
   },
@@ -125,6 +264,24 @@ function failedClose(this: unknown, original: AnyFn, args: unknown[], api: Recor
   return undefined;
 }
 
+/** Runs the call for real and hands its completion to the gate instead of the caller. */
+function heldCall(this: unknown, original: AnyFn, args: unknown[], api: RecordedCall['api'], gate: FsGate, call: FsCall, file: string): unknown {
+  if (api === 'promise') {
+    return new Promise((resolve, reject) => {
+      (original.apply(this, args) as Promise<unknown>).then(
+        (value) => gate.hold(call, file, false, () => resolve(value)),
+        (error: unknown) => gate.hold(call, file, true, () => reject(error)),
+      );
+    });
+  }
+  const last = args.length - 1;
+  const cb = args[last];
+  if (typeof cb !== 'function') return original.apply(this, args);
+  const held = [...args];
+  held[last] = (...results: unknown[]) => gate.hold(call, file, results[0] != null, () => process.nextTick(() => (cb as AnyFn)(...results)));
+  return original.apply(this, held);
+}
+
 function copyProps(from: object, to: object): void {
   for (const key of Reflect.ownKeys(from)) {
     if (key === 'length' || key === 'name' || key === 'prototype') continue;
@@ -142,7 +299,10 @@ function wrap(target: Record<string, unknown>, name: string, call: FsCall, api: 
     const file = pathOf(args[0]);
     const err = faultFor(call, file);
     recorded.push({ call, path: file, api, failed: err !== undefined });
-    if (!err) return original.apply(this, args);
+    if (!err) {
+      const gate = api === 'sync' ? undefined : gates.find((g) => g.matches(call, file));
+      return gate ? heldCall.call(this, original, args, api, gate, call, file) : original.apply(this, args);
+    }
     if (call === 'close') return failedClose.call(this, original, args, api, err);
     if (api === 'sync') throw err;
     if (api === 'promise') return Promise.reject(err);

@@ -194,6 +194,19 @@ export class Gate {
     return entry.request;
   }
 
+  /**
+   * Lets the oldest held request whose path (with its query) matches through, and returns it: the
+   * test picks the order in which upstreams answer. A string matches a path that contains it.
+   */
+  release(path: string | RegExp): RecordedRequest {
+    const at = this.#held.findIndex((h) => (typeof path === 'string' ? h.request.path.includes(path) : path.test(h.request.path)));
+    if (at < 0) throw new Error(networkMessages.nothingMatchesRelease(String(path), this.#held.map((h) => `${h.request.method} ${h.request.path}`)));
+    const [entry] = this.#held.splice(at, 1);
+    this.#released += 1;
+    entry!.release();
+    return entry!.request;
+  }
+
   /** Lets every held request through; returns how many. */
   releaseAll(): number {
     const count = this.#held.length;

@@ -68,3 +68,4 @@ export { show as describeValue };
 // reviewed from here with the rest.
 export { networkMessages } from './messages/network';
 export { probeMessages } from './messages/probes';
+export { fsGateMessages } from './messages/fs-gate';

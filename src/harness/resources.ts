@@ -20,6 +20,12 @@
 import { createHook, type HookCallbacks } from 'node:async_hooks';
 
 /**
+ * The kind under which a completion held by a test's gate (`fsFaults.hold`) is counted: the
+ * operation has finished, but the code under test has not been told yet, so work is still to come.
+ */
+export const HELD_COMPLETION = 'HeldCompletion';
+
+/**
  * Async-hook types that are requests: one file-system or DNS operation in flight, whose resource
  * is destroyed one turn after its callback. The set the listing was meant to cover, named here
  * rather than matched: crypto jobs also say REQUEST, but a synchronous one (`randomBytes(6)`
@@ -33,12 +39,14 @@ const REQUEST_TYPES: ReadonlySet<string> = new Set([
   'GETADDRINFOREQWRAP',
   'GETNAMEINFOREQWRAP',
   'QUERYWRAP',
+  HELD_COMPLETION,
 ]);
 /** The listing's names for requests, which the hook counts instead. */
 const LISTED_REQUEST = /Req/;
 
 interface Tracker {
   live: Map<number, string>;
+  held: Set<object>;
 }
 
 // One tracker per thread, however many copies of this module are loaded (a kata's tests and the
@@ -48,7 +56,7 @@ const g = globalThis as Record<symbol, Tracker | undefined>;
 const tracker: Tracker = g[KEY] ?? startTracking();
 
 function startTracking(): Tracker {
-  const state: Tracker = { live: new Map() };
+  const state: Tracker = { live: new Map(), held: new Set() };
   const callbacks: HookCallbacks & { trackPromises: boolean } = {
     init(asyncId, type) {
       if (REQUEST_TYPES.has(type)) state.live.set(asyncId, type);
@@ -67,7 +75,20 @@ function startTracking(): Tracker {
 export function requestsInFlight(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const type of tracker.live.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  if (tracker.held.size > 0) counts.set(HELD_COMPLETION, tracker.held.size);
   return counts;
+}
+
+/**
+ * Counts a completion a test holds back as pending work until the returned function is called:
+ * a detector must not conclude that code waiting for it has stalled or finished.
+ */
+export function countHeldCompletion(): () => void {
+  const token = {};
+  tracker.held.add(token);
+  return () => {
+    tracker.held.delete(token);
+  };
 }
 
 /** Whether `type`, as `activeResources()` names it, is a request. */

@@ -252,6 +252,22 @@ describe('harness: loopback server', () => {
       expect(() => gate.releaseOne()).to.throw(/found no request waiting at the gate/);
     });
 
+    it('release(path) answers the held requests in the order the test chooses', async () => {
+      const gate = server.gate();
+      const answered: string[] = [];
+      const run = Promise.all(urls(3).map((u) => getJson(u).then(() => answered.push(new URL(u).pathname))));
+      await gate.waitForInFlight(3);
+      expect(gate.release('/items/3').path).to.equal('/items/3');
+      await gate.waitForInFlight(2); // still held: the other two
+      while (answered.length === 0) await new Promise((r) => setImmediate(r));
+      expect(gate.release(/\/items\/2$/).path).to.equal('/items/2');
+      gate.releaseAll();
+      await run;
+      expect(answered[0]).to.equal('/items/3');
+      expect(gate.released).to.equal(3);
+      expect(() => gate.release('/items/9')).to.throw(/gate\.release\(\/items\/9\) found no held request whose path matches \(held: none\)/);
+    });
+
     it('stops counting a request whose client gave up', async () => {
       const gate = server.gate();
       const controller = new AbortController();

@@ -42,6 +42,9 @@ export const networkMessages = {
   nothingToRelease: (held: number) =>
     `gate.releaseOne() found no request waiting at the gate (${held} held). ` +
     'Wait for the request first (await gate.waitForInFlight(n)), or the code under test never sent it.',
+  nothingMatchesRelease: (match: string, held: string[]) =>
+    `gate.release(${match}) found no held request whose path matches (held: ${held.length === 0 ? 'none' : held.join(', ')}). ` +
+    'Wait for the request first (await gate.waitForInFlight(n)), or check the path pattern.',
   handlerFailed: (method: string, path: string, err: unknown) =>
     `the test server's handler for ${method} ${path} threw (${err instanceof Error ? err.message : String(err)}); it answered 500.`,
   outsideTest: (fixture: string, hook: string) =>

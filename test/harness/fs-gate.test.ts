@@ -1,0 +1,103 @@
+/**
+ * fsFaults.hold: the test decides the order in which file-system calls complete, whatever API the
+ * code uses, and detectors do not mistake a held completion for code that stalled or finished.
+ */
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import * as util from 'node:util';
+
+import { callLegacy, KataAssertionError } from '../../src/harness/callbacks';
+import { fsFaults } from '../../src/harness/fs-faults';
+import { requestsInFlight } from '../../src/harness/resources';
+import { useTempDir } from '../../src/harness/temp-dir';
+
+describe('harness: fsFaults.hold controls the order fs calls complete in', () => {
+  const temp = useTempDir();
+  const file = (name: string) => temp.file(name);
+  beforeEach(() => temp.write({ 'a.txt': 'A', 'b.txt': 'B', 'c.txt': 'C' }));
+
+  const readers: Array<[string, (f: string) => Promise<string>]> = [
+    ['fs.readFile (callback)', (f) => new Promise((resolve, reject) => fs.readFile(f, 'utf8', (err, text) => (err ? reject(err) : resolve(text))))],
+    ['fs/promises readFile', (f) => fsp.readFile(f, 'utf8')],
+    ['util.promisify(fs.readFile)', (f) => util.promisify(fs.readFile)(f, 'utf8')],
+  ];
+
+  for (const [api, read] of readers) {
+    it(`${api}: completions arrive in the order the test releases them`, async () => {
+      const gate = fsFaults.hold({ call: 'readFile', path: /\.txt$/ });
+      const order: string[] = [];
+      const reads = ['a.txt', 'b.txt', 'c.txt'].map((name) => read(file(name)).then((text) => order.push(text)));
+      await gate.waitForHeld(3);
+      expect(gate.held.map((h) => h.path.slice(-5))).to.have.members(['a.txt', 'b.txt', 'c.txt']);
+      gate.release('c.txt');
+      await nextTurn();
+      expect(order).to.deep.equal(['C']);
+      gate.releaseAll('reverse');
+      await Promise.all(reads);
+      expect(order[0]).to.equal('C');
+      expect(order).to.have.members(['A', 'B', 'C']);
+      expect(gate.arrived).to.equal(3);
+    });
+  }
+
+  it('an error completion is held too, and delivered as the same error', async () => {
+    const gate = fsFaults.hold({ call: 'readFile' });
+    const reading = fsp.readFile(file('missing.txt'));
+    await gate.waitForHeld(1);
+    expect(gate.held[0]?.failed).to.equal(true);
+    gate.release();
+    const err = await reading.then(() => undefined, (e: NodeJS.ErrnoException) => e);
+    expect(err?.code).to.equal('ENOENT');
+  });
+
+  it('waitForHeld fails with a learner\'s message when the reads are made one after another', async () => {
+    const gate = fsFaults.hold({ call: 'readFile' });
+    const sequential = (async () => {
+      for (const name of ['a.txt', 'b.txt']) await fsp.readFile(file(name));
+    })();
+    const err = await gate.waitForHeld(2, 'readBoth()').then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(KataAssertionError);
+    expect((err as Error).message).to.match(/^readBoth\(\) had only 1 of the 2 readFile calls under way together/);
+    fsFaults.reset(); // opens the gate: the second read, not started yet, will not be held
+    await sequential;
+  });
+
+  it('a held completion counts as work in flight: a callback detector does not call it "never called"', async () => {
+    const gate = fsFaults.hold({ call: 'stat' });
+    const stat = callLegacy<fs.Stats>('fs.stat(a.txt)', (cb) => fs.stat(file('a.txt'), cb));
+    await gate.waitForHeld(1);
+    for (let i = 0; i < 50; i++) await nextTurn(); // far more idle turns than quiet detection needs
+    expect(requestsInFlight().get('HeldCompletion')).to.equal(1);
+    gate.release();
+    expect((await stat).isFile()).to.equal(true);
+    expect(requestsInFlight().has('HeldCompletion')).to.equal(false);
+  });
+
+  it('synchronous calls are never held, and calls the rule does not match pass straight through', async () => {
+    const gate = fsFaults.hold({ call: 'readFile', path: 'a.txt' });
+    expect(fs.readFileSync(file('a.txt'), 'utf8')).to.equal('A');
+    expect(await fsp.readFile(file('b.txt'), 'utf8')).to.equal('B');
+    expect(gate.arrived).to.equal(0);
+  });
+
+  it('reset opens every gate, delivering what it held, so no code is left waiting', async () => {
+    const gate = fsFaults.hold({ call: 'readFile' });
+    const reading = fsp.readFile(file('a.txt'), 'utf8');
+    await gate.waitForHeld(1);
+    fsFaults.reset();
+    expect(await reading).to.equal('A');
+    expect(await fsp.readFile(file('b.txt'), 'utf8')).to.equal('B');
+    expect(gate.arrived).to.equal(1);
+  });
+
+  it('release names what is held when nothing matches', async () => {
+    const gate = fsFaults.hold({ call: 'readFile' });
+    const reading = fsp.readFile(file('a.txt'));
+    await gate.waitForHeld(1);
+    expect(() => gate.release(/b\.txt/)).to.throw(/gate\.release\(\/b\\\.txt\/\) found no held readFile completion that matches \(held: .*a\.txt\)/);
+    gate.releaseAll();
+    await reading;
+  });
+});

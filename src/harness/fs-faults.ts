@@ -270,6 +270,7 @@ function heldCall(this: unknown, original: AnyFn, args: unknown[], api: Recorded
     return new Promise((resolve, reject) => {
       (original.apply(this, args) as Promise<unknown>).then(
         (value) => gate.hold(call, file, false, () => resolve(value)),
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the fs call's own rejection, passed on unchanged
         (error: unknown) => gate.hold(call, file, true, () => reject(error)),
       );
     });

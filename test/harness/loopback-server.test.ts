@@ -259,7 +259,7 @@ describe('harness: loopback server', () => {
       await gate.waitForInFlight(3);
       expect(gate.release('/items/3').path).to.equal('/items/3');
       await gate.waitForInFlight(2); // still held: the other two
-      while (answered.length === 0) await new Promise((r) => setImmediate(r));
+      while (answered.length === 0) await new Promise((resolve) => setImmediate(resolve));
       expect(gate.release(/\/items\/2$/).path).to.equal('/items/2');
       gate.releaseAll();
       await run;

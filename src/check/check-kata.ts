@@ -8,7 +8,7 @@
  * const ref = await checkKata(kata, { dir: '.meta/solution' });            // a folder mirroring them
  * result.passed; result.findings[0]; // { file: 'src/config-loader.ts', line: 31, rule: 'promise/prefer-await-to-callbacks', ... }
  */
-import { ESLint, type Linter } from 'eslint';
+import { ESLint, type Linter, type Rule } from 'eslint';
 import callbackReturn from 'eslint-plugin-n/lib/rules/callback-return';
 import handleCallbackErr from 'eslint-plugin-n/lib/rules/handle-callback-err';
 import noSync from 'eslint-plugin-n/lib/rules/no-sync';
@@ -22,6 +22,7 @@ import { REPO_ROOT } from '../kata/catalog';
 import { type Kata, mirrorPath } from '../kata/metadata';
 import { isCheckRule, RULE_CATALOG, RULE_NAMES } from './rule-catalog';
 import { kataPlugin } from './rules';
+import { allowCallbackifyShim } from './rules/allow-callbackify-shim';
 import { type FileShape, type FunctionShape, scorecardRule } from './scorecard';
 
 
@@ -103,6 +104,15 @@ export async function checkKata(kata: Kata, options: CheckOptions = {}): Promise
   return quick.passed ? lint(kata, files, true) : { ...quick, typedDeferred: true };
 }
 
+/** eslint-plugin-promise, with its callback-parameter rule letting a callbackify shim keep its old signature. */
+const promiseRules: ESLint.Plugin = {
+  ...promisePlugin,
+  rules: {
+    ...promisePlugin.rules,
+    'prefer-await-to-callbacks': allowCallbackifyShim(promisePlugin.rules!['prefer-await-to-callbacks'] as Rule.RuleModule),
+  },
+};
+
 /** The eslint-plugin-n rules the catalog uses: the whole plugin takes about 180 ms to load. */
 const nPlugin: ESLint.Plugin = { rules: { 'no-sync': noSync, 'callback-return': callbackReturn, 'handle-callback-err': handleCallbackErr } };
 
@@ -132,7 +142,7 @@ async function lint(kata: Kata, files: string[], typed: boolean): Promise<CheckR
         },
         linterOptions: { noInlineConfig: true, reportUnusedDisableDirectives: 'off' },
         plugins: {
-          promise: promisePlugin,
+          promise: promiseRules,
           n: nPlugin,
           '@typescript-eslint': tseslint.plugin as ESLint.Plugin,
           kata: kataPlugin,

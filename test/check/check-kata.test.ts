@@ -50,6 +50,34 @@ describe('callback-hell check on config-loader', function () {
     }
   });
 
+  it('a finished callbackify shim keeps its callback parameter without a finding; a function that does more does not', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-shim-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'config-loader.ts'),
+        [
+          "import { readFile } from 'node:fs/promises';",
+          "import * as util from 'node:util';",
+          'export type Callback = (err: Error | null, text?: string) => void;',
+          "async function loadAsync(file: string): Promise<string> { return readFile(file, 'utf8'); }",
+          'export function loadConfig(file: string, callback: Callback): void {',
+          '  util.callbackify(loadAsync)(file, callback);',
+          '}',
+          'export const loadArrow = (file: string, cb: Callback): void => util.callbackify(loadAsync)(file, cb);',
+          'export function loadAndLog(file: string, callback: Callback): void {',
+          '  console.log(file);',
+          '  util.callbackify(loadAsync)(file, callback);',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const result = await checkKata(kata, { dir });
+      expect(result.findings.map((f) => `${f.line} ${f.rule}`)).to.deep.equal(['9 promise/prefer-await-to-callbacks']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a rule the kata turns off is shown as allowed and does not fail the check', async () => {
     const meta = { ...kata.meta, check: { rules: { 'n/no-sync': 'off' as const } } };
     const relaxed: Kata = { ...kata, meta };

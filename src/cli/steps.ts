@@ -33,6 +33,15 @@ export function failuresInOrder(kata: Kata, tests: readonly TestResult[]): TestR
     .map(({ t }) => t);
 }
 
+/**
+ * A failing kata test that passed on the starter (it is not in starterFailures): the learner's
+ * change broke behaviour it pins. It is not work of its step left to do but a regression, whatever
+ * step it belongs to: a safety-net test broken while writing the shim is not "step 1".
+ */
+export function isRegression(kata: Kata, test: TestResult): boolean {
+  return test.state === 'failed' && stepOfTest(kata, test.fullTitle) !== undefined && !kata.meta.starterFailures.includes(test.fullTitle);
+}
+
 export interface StepEvidence {
   tests: readonly TestResult[];
   /** Undefined when the run did not measure coverage (a watch rerun). */
@@ -46,6 +55,8 @@ export interface StepEvidence {
  * passes from the start; or a final clean-up step with no suite) is finished when the coverage
  * gate is met, or, for all but the last, once the learner has moved on: a test that failed in the
  * starter and belongs to a later step passes now. The last step is finished when the kata is done.
+ * A failing test that passed on the starter is a regression ({@link isRegression}), not unfinished
+ * work of its step.
  */
 export function currentStep(kata: Kata, evidence: StepEvidence): NumberedStep | undefined {
   const { steps, starterFailures } = kata.meta;
@@ -56,7 +67,8 @@ export function currentStep(kata: Kata, evidence: StepEvidence): NumberedStep | 
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const own = step.suite ? tests.filter((t) => inSuite(t.fullTitle, step.suite!)) : [];
-    if (own.some((t) => t.state === 'failed')) return { number: i + 1, step };
+    // A regression does not send the learner back: it is reported as one, on the step they are on.
+    if (own.some((t) => t.state === 'failed' && !isRegression(kata, t))) return { number: i + 1, step };
     const hadStarterFailures = step.suite !== undefined && starterFailures.some((t) => inSuite(t, step.suite!));
     if (hadStarterFailures) continue; // its failing tests all pass now
     const last = i === steps.length - 1;

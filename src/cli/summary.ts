@@ -9,7 +9,7 @@ import type { RunResult, TestResult } from '../runner/run-kata';
 import { kataCommand } from './command';
 import { formatCrash, locateCrash, type CrashLocation } from './crash';
 import { color, fail, note, ok } from './output';
-import { currentStep, failuresInOrder, type NumberedStep, stepOfTest } from './steps';
+import { currentStep, failuresInOrder, isRegression, type NumberedStep, stepOfTest } from './steps';
 
 export interface StepInfo {
   number: number;
@@ -26,7 +26,7 @@ export interface RunSummary {
   /** Every test ran and none failed. */
   green: boolean;
   /** `message` is the assertion's own; `differences`, for a failed deep-equal, where the values differ. */
-  nextFailing?: { fullTitle: string; file: string; message: string; differences?: Difference[]; step?: StepInfo };
+  nextFailing?: { fullTitle: string; file: string; message: string; differences?: Difference[]; step?: StepInfo; regression?: boolean };
   /** The step to work on; absent when the kata is done. */
   currentStep?: StepInfo & { hints: number; hintsShown: number };
   coverageMet?: boolean;
@@ -67,6 +67,7 @@ export function summarize(kata: Kata, result: Pick<RunResult, 'tests' | 'crash' 
       message: next.message ?? '(no message)',
       ...(next.differences ? { differences: next.differences } : {}),
       ...(step ? { step: info(step) } : {}),
+      ...(isRegression(kata, next) ? { regression: true } : {}),
     };
   }
   const evidence = { tests: result.tests, ...(coverageMet !== undefined ? { coverageMet } : {}), ...(checkPassed !== undefined ? { checkPassed } : {}) };
@@ -96,12 +97,16 @@ export function formatSummary(kata: Kata, s: RunSummary): string[] {
       `${color.bold('Next failing test:')} ${n.fullTitle}`,
       ...indent(n.differences ? withDifferences(n.message, n.differences) : n.message, '    '),
       note(`    in ${n.file}`),
-      n.step ? `  It belongs to step ${n.step.number} of ${steps}: ${n.step.title}.` : '  It is one of your own tests (test/mine/).',
+      !n.step
+        ? '  It is one of your own tests (test/mine/).'
+        : n.regression
+          ? `  A regression: this test passed before your changes (step ${n.step.number} of ${steps}, ${n.step.title}). Callers depend on what it checks: fix it before going on.`
+          : `  It belongs to step ${n.step.number} of ${steps}: ${n.step.title}.`,
     );
   }
   const c = s.currentStep;
   if (c) {
-    if (!s.nextFailing || s.nextFailing.step?.id !== c.id) out.push(`  You are on step ${c.number} of ${steps}: ${c.title}.`);
+    if (!s.nextFailing || s.nextFailing.regression || s.nextFailing.step?.id !== c.id) out.push(`  You are on step ${c.number} of ${steps}: ${c.title}.`);
     const left = c.hints - c.hintsShown;
     out.push(
       left > 0

@@ -47,7 +47,7 @@ export const testCommand: Command = {
         say('', ...formatSummary(kata, summary));
         if (!summary.crash && !summary.timedOut && result.coverage) {
           say('');
-          reportCoverage(kata, result, summary.green);
+          reportCoverage(kata, result, summary.green, summary.currentStep?.number);
         }
       }
       return summary.green ? 0 : 1;

@@ -45,6 +45,15 @@ const VariantSchema = z.strictObject({
   description: z.string().min(1),
 });
 
+const AlternativeSchema = VariantSchema.extend({
+  /**
+   * Set only for a correct refactoring the callback-hell check rejects on purpose: why it is
+   * still worth showing (`kata solution` prints it beside the check's verdict). The verifier
+   * proves the check does reject it.
+   */
+  failsCheck: z.string().min(1).optional(),
+});
+
 const WrongVariantSchema = VariantSchema.extend({
   /**
    * Full titles of tests that must fail for this wrong refactoring: the tests that catch it.
@@ -107,7 +116,7 @@ export const KataMetaSchema = z.strictObject({
    */
   pinningTests: relativePath.optional(),
   wrong: z.array(WrongVariantSchema).min(1, 'keep at least one known-wrong refactoring'),
-  alternatives: z.array(VariantSchema).default([]),
+  alternatives: z.array(AlternativeSchema).default([]),
   review: relativePath,
   /** Every requirement the kata states, with its tests and the wrong refactorings that break it. */
   requirements: z.array(RequirementSchema).default([]),
@@ -319,7 +328,7 @@ const FIXES: Record<string, string> = {
   coverage: 'give the gate as {"lines": 100, "branches": 100, "functions": 100, "statements": 100}.',
   wrong: 'each wrong refactoring needs "dir", "description" and "caughtBy" (titles of tests that catch it).',
   check: '"check": {"rules": {...}} takes rule names from src/check/rule-catalog.ts, each "off", "error" or ["error", options].',
-  alternatives: 'each alternative needs "dir" and "description".',
+  alternatives: 'each alternative needs "dir" and "description"; "failsCheck" (why it is still instructive) only if the callback-hell check rejects it.',
   requirements: 'each requirement needs "id", "source" (README.md, a learner file, or "catalog"), "text" (the sentence quoted), "tests" and "wrong".',
 };
 

@@ -97,7 +97,10 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
   }
   if (wanted('alternative')) {
     for (const alt of meta.alternatives) {
-      jobs.push(() => repeated(repeat, () => run(kata, 'alternative', `alternative refactoring ${alt.dir}`, { implDirs: [path.join(kata.dir, alt.dir), solution], extraSpecs: pinning, coverage: false }, (_k, r) => allPass(r, 'a correct refactoring'))));
+      jobs.push(async () => {
+        const tests = await repeated(repeat, () => run(kata, 'alternative', `alternative refactoring ${alt.dir}`, { implDirs: [path.join(kata.dir, alt.dir), solution], extraSpecs: pinning, coverage: false }, (_k, r) => allPass(r, 'a correct refactoring')));
+        return { ...tests, problems: [...tests.problems, ...(await checkAlternative(kata, alt))] };
+      });
     }
   }
   const limit = pLimit(concurrency);
@@ -214,6 +217,18 @@ function checkFormat(kata: Kata): Check {
     }
   }
   return { kind: 'format', subject: 'kata format', problems, failures: [] };
+}
+
+/**
+ * `kata solution` shows every alternative as a good answer, so each passes the callback-hell check
+ * too, or says in `failsCheck` why it is shown although the check rejects it.
+ */
+async function checkAlternative(kata: Kata, alt: Kata['meta']['alternatives'][number]): Promise<string[]> {
+  const result = await checkKata(kata, { dir: alt.dir });
+  if (alt.failsCheck) {
+    return result.passed ? [`"failsCheck" says the callback-hell check rejects ${alt.dir}, but it passes: remove "failsCheck".`] : [];
+  }
+  return result.findings.map((f) => `the callback-hell check rejects this correct refactoring at ${f.file}:${f.line} (${f.rule}): ${f.message} Make it pass, or say in "failsCheck" why it is still worth showing.`);
 }
 
 /** The callback-hell check must fail the starter (there is a pyramid to remove) and pass the reference. */

@@ -136,6 +136,10 @@ describe('kata: a learner\'s way through a kata', function () {
     const solution = await box.kata(['solution', KATA]);
     expect(solution.code).to.equal(0);
     expect(solution.stdout).to.include('src/config-loader.ts is the reference, line for line.');
+    // Every alternative on a line of its own, with the check's verdict where it rejects one.
+    for (const alt of meta.alternatives) {
+      expect(solution.stdout).to.include(`  ${alt.dir}/: ${alt.description}${alt.failsCheck ? ` The callback-hell check rejects it: ${alt.failsCheck}` : ''}`);
+    }
   });
 
   it('kata try and kata shape, the verbs that were there before, still run', async () => {

@@ -57,7 +57,8 @@ export const solutionCommand: Command = {
     const others = kata.meta.alternatives;
     say(
       '',
-      note(`The reference is ${kata.meta.solution}/. It is one good answer, not the only one${others.length ? `: ${others.map((a) => `${a.dir}/ (${a.description})`).join('; ')}` : ''}.`),
+      note(`The reference is ${kata.meta.solution}/. It is one good answer, not the only one${others.length ? ':' : '.'}`),
+      ...others.map((a) => note(`  ${a.dir}/: ${a.description}${a.failsCheck ? ` The callback-hell check rejects it: ${a.failsCheck}` : ''}`)),
       note(`Then: the "Questions to discuss afterwards" in katas/${kata.name}/README.md, and the review answer key, ${kata.meta.review}.`),
     );
     return 0;

@@ -217,5 +217,5 @@ function sum(files: CheckedFile[], key: 'callbacks' | 'thenChains' | 'syncCalls'
 }
 
 function emptyShape(): FileShape {
-  return { functions: [] as FunctionShape[], maxCallbackNesting: 0, callbacks: 0, thenChains: 0, syncCalls: 0, lines: 0 };
+  return { functions: [] as FunctionShape[], maxCallbackNesting: 0, callbacks: 0, thenChains: 0, syncCalls: 0, syncCallLines: [] as number[], lines: 0 };
 }

@@ -32,9 +32,17 @@ export function formatCheck(result: CheckResult, limit = Infinity): string[] {
     '',
   );
   for (const f of result.findings.slice(0, limit)) out.push(`${color.bold(`${f.file}:${f.line}`)}  ${f.message}  ${color.dim(f.rule)}`);
-  if (result.findings.length > limit) out.push(color.dim(`  ...and ${result.findings.length - limit} more: \`npx kata shape\` lists them all.`));
+  // The rest by rule, each with its lines: a summary, never a count that hides where they are.
+  const rest = result.findings.slice(limit);
+  if (rest.length > 0) {
+    out.push(`  ...and ${rest.length} more (${color.cyan('npx kata shape')} explains each):`);
+    for (const [rule, where] of groupByRule(rest)) out.push(`    ${rule}: ${where.join(', ')}`);
+  }
   for (const f of result.allowed) out.push(color.dim(`${f.file}:${f.line}  allowed by this kata: ${f.message}  ${f.rule}`));
   if (result.typedDeferred) {
+    // n/no-sync is one of the deferred rules; the scorecard already knows where the calls are.
+    const sync = result.files.flatMap(({ file, shape }) => shape.syncCallLines.map((line) => `${file}:${line}`));
+    if (sync.length > 0) out.push(`${color.bold(sync.join(', '))}  a synchronous call: it blocks the whole process while it runs. Await its promise version instead (fs/promises for files).  ${color.dim('n/no-sync')}`);
     out.push(color.dim('  The type-aware rules (floating promises, misused promises, await on a non-promise, return await) run once these are fixed.'));
   }
   out.push(
@@ -43,6 +51,12 @@ export function formatCheck(result: CheckResult, limit = Infinity): string[] {
       : fail(`The structure check fails: ${result.findings.length} finding(s) left.`),
   );
   return out;
+}
+
+function groupByRule(findings: CheckResult['findings']): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const f of findings) groups.set(f.rule, [...(groups.get(f.rule) ?? []), `${f.file}:${f.line}`]);
+  return groups;
 }
 
 /** The result as JSON for tools: everything `checkKata` returns. */

@@ -28,6 +28,8 @@ export interface FileShape {
   thenChains: number;
   /** Calls to `...Sync` functions (readFileSync, existsSync...). */
   syncCalls: number;
+  /** The line of each of those calls, so a count is never shown without where. */
+  syncCallLines: number[];
   /** Lines with code on them: blank and comment-only lines do not count. */
   lines: number;
 }
@@ -68,7 +70,7 @@ export function scorecardRule(sink: (filename: string, shape: FileShape) => void
     meta: { type: 'suggestion', docs: { description: 'Measures the nesting of functions and callbacks (reports nothing).' }, schema: [] },
     create(context) {
       const sourceCode = context.sourceCode;
-      const shape: FileShape = { functions: [], maxCallbackNesting: 0, callbacks: 0, thenChains: 0, syncCalls: 0, lines: 0 };
+      const shape: FileShape = { functions: [], maxCallbackNesting: 0, callbacks: 0, thenChains: 0, syncCalls: 0, syncCallLines: [], lines: 0 };
       const nameOf = (fn: FunctionNode & { parent?: AnyNode }): string => {
         if (fn.type !== 'ArrowFunctionExpression' && fn.id) return fn.id.name;
         const parent = fn.parent;
@@ -104,7 +106,10 @@ export function scorecardRule(sink: (filename: string, shape: FileShape) => void
         CallExpression(node: ESTree.CallExpression & { parent?: AnyNode }) {
           const method = propertyName(node.callee);
           const name = method ?? (node.callee.type === 'Identifier' ? node.callee.name : undefined);
-          if (name?.endsWith('Sync')) shape.syncCalls++;
+          if (name?.endsWith('Sync')) {
+            shape.syncCalls++;
+            shape.syncCallLines.push(node.loc?.start.line ?? 0);
+          }
           if (method && PROMISE_METHODS.has(method)) {
             // Count a chain at its last link: the call that is not itself continued by another.
             const parent = node.parent;

@@ -78,6 +78,33 @@ describe('callback-hell check on config-loader', function () {
     }
   });
 
+  it('lists every finding: the first few in full, the rest by rule with their lines, and sync calls before the type-aware rules run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-many-'));
+    try {
+      const pyramid = (n: number) =>
+        [
+          `export function load${n}(file: string, callback: (err: Error | null, text?: string) => void): void {`,
+          "  fs.stat(file, (err) => { if (err) return callback(err); fs.readFile(file, 'utf8', (err2, text) => { if (err2) return callback(err2); fs.stat(file, () => callback(null, text)); }); });",
+          '}',
+        ].join('\n');
+      fs.writeFileSync(
+        path.join(dir, 'config-loader.ts'),
+        ["import * as fs from 'node:fs';", 'export const raw = fs.readFileSync(__filename);', pyramid(1), pyramid(2), pyramid(3), ''].join('\n'),
+      );
+      const result = await checkKata(kata, { dir });
+      expect(result.typedDeferred).to.equal(true);
+      const text = formatCheck(result, 3).map((l) => stripVTControlCharacters(l));
+      const rest = result.findings.slice(3);
+      expect(rest.length).to.be.greaterThan(3);
+      expect(text).to.include(`  ...and ${rest.length} more (npx kata shape explains each):`);
+      for (const f of rest) expect(text.find((l) => l.startsWith(`    ${f.rule}: `)), f.rule).to.include(`${f.file}:${f.line}`);
+      expect(text.some((l) => l.startsWith(`${path.join(dir, 'config-loader.ts')}:2  a synchronous call`))).to.equal(true);
+      expect(result.scorecard.syncCalls).to.equal(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a rule the kata turns off is shown as allowed and does not fail the check', async () => {
     const meta = { ...kata.meta, check: { rules: { 'n/no-sync': 'off' as const } } };
     const relaxed: Kata = { ...kata, meta };

@@ -36,7 +36,7 @@ export function formatCheck(result: CheckResult, limit = Infinity): string[] {
   const rest = result.findings.slice(limit);
   if (rest.length > 0) {
     out.push(`  ...and ${rest.length} more (${color.cyan('npx kata shape')} explains each):`);
-    for (const [rule, where] of groupByRule(rest)) out.push(`    ${rule}: ${where.join(', ')}`);
+    for (const [rule, where] of groupByRule(rest)) out.push(`    ${rule}: ${where.join('; ')}`);
   }
   for (const f of result.allowed) out.push(color.dim(`${f.file}:${f.line}  allowed by this kata: ${f.message}  ${f.rule}`));
   if (result.typedDeferred) {
@@ -53,10 +53,15 @@ export function formatCheck(result: CheckResult, limit = Infinity): string[] {
   return out;
 }
 
+/** rule → "file lines 3, 8; other-file line 5", in the order the findings came. */
 function groupByRule(findings: CheckResult['findings']): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const f of findings) groups.set(f.rule, [...(groups.get(f.rule) ?? []), `${f.file}:${f.line}`]);
-  return groups;
+  const byRule = new Map<string, Map<string, number[]>>();
+  for (const f of findings) {
+    const files = byRule.get(f.rule) ?? new Map<string, number[]>();
+    files.set(f.file, [...(files.get(f.file) ?? []), f.line]);
+    byRule.set(f.rule, files);
+  }
+  return new Map([...byRule].map(([rule, files]) => [rule, [...files].map(([file, lines]) => `${file} line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`)]));
 }
 
 /** The result as JSON for tools: everything `checkKata` returns. */

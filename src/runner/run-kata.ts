@@ -73,6 +73,8 @@ export interface RunOptions {
   includeLearnerTests?: boolean;
   /** Print mocha's spec output and c8's table as the run goes. Default false. */
   print?: boolean;
+  /** With `print`: end the spec output with the counts, not mocha's listing of every failure. */
+  brief?: boolean;
   /** More test files to run (globs relative to the kata folder), such as the reference's pinning tests. */
   extraSpecs?: string[];
   /** Overrides the kata's runTimeoutSeconds. */
@@ -151,6 +153,8 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   delete env.KATA_IMPL_DIRS;
   delete env.NODE_V8_COVERAGE; // an outer c8 (the library's own coverage run) must not swallow ours
   if (!print) env.KATA_QUIET = '1';
+  if (print && options.brief) env.KATA_BRIEF = '1';
+  else delete env.KATA_BRIEF;
   if (implDirs.length > 0) {
     env.KATA_SRC_ROOT = implementationRoot(kata);
     env.KATA_IMPL_DIRS = implDirs.join(path.delimiter);

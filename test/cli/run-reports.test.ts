@@ -51,6 +51,20 @@ describe('kata test and kata try: what a run reports', function () {
     expect(json.crash.message).to.match(/^process\.exit\(0\) was called during the test "/);
   });
 
+  it('kata check (a kata\'s npm test) leads with what the current step needs: on step 1 the lines no test reaches, before the next failing test; no wall of mocha failures', async () => {
+    const run = await box.kata(['check', KATA]);
+    const out = plain(run.stdout);
+    expect(run.code).to.equal(1);
+    const uncovered = out.indexOf('src/config-loader.ts: lines');
+    const next = out.indexOf('Next failing test:');
+    expect(uncovered, out).to.be.greaterThan(0);
+    expect(next, out).to.be.greaterThan(uncovered);
+    expect(out).to.include('You are on step 1 of').and.include('the one to fix first is explained below');
+    // mocha's own failure listing ("  1) suite title:" with a stack per failure) is left out.
+    expect(out).to.not.match(/^ {2}1\) /m);
+    expect(out).to.not.include('AssertionError');
+  });
+
   it('process.exit while the test files load: said so, with the line', async () => {
     fs.writeFileSync(source(), `${solution}\nprocess.exit(0);\n`);
     const run = await box.kata(['test', KATA, '--no-coverage']);

@@ -5,7 +5,7 @@ import { type RunResult, runKata } from '../../runner/run-kata';
 import { type Command, kataCommand } from '../command';
 import { color, say } from '../output';
 import { recordResult } from '../record-run';
-import { reportRun } from '../report-run';
+import { reportCoverage, reportRun } from '../report-run';
 import { resolveKata } from '../resolve-kata';
 import { formatSummary } from '../summary';
 
@@ -39,22 +39,39 @@ export async function runFullCheck(kata: Kata, options: { json?: boolean } = {})
   // The structure check runs in this process while the tests run in a child: two cores, one wait.
   const structure = checkKata(kata);
   structure.catch(() => undefined); // awaited below; a crash of the tests must not leave it unhandled
-  const result = await runKata(kata, { print: !options.json });
+  const result = await runKata(kata, { print: !options.json, brief: true });
   try {
-    const testsOk = options.json ? greenWithCoverage(result) : reportRun(kata, result);
     const shape = await structure;
     const { summary } = recordResult(kata, result, shape.passed);
-    const done = testsOk && shape.passed;
     if (options.json) {
+      const done = greenWithCoverage(result) && shape.passed;
       say(JSON.stringify({ done, summary, coverage: result.coverage ? { total: result.coverage.total, shortfalls: result.coverage.shortfalls } : undefined, check: { passed: shape.passed, findings: shape.findings, scorecard: shape.scorecard } }, null, 2));
       return { done };
     }
-    say('', ...formatCheck(shape, 8));
+    if (summary.crash || summary.timedOut) {
+      reportRun(kata, result);
+      say('', ...formatCheck(shape, 8));
+      return { done: false };
+    }
+    // What the learner's current step needs comes first: on step 1 (pinning) the lines no test
+    // reaches yet; on later steps the next failing test, its step and the hints.
+    const step = summary.currentStep?.number;
+    const [count = '', ...next] = formatSummary(kata, summary);
+    say('', count);
+    let covered = false;
+    const coverage = () => {
+      say('');
+      covered = reportCoverage(kata, result, summary.green, step);
+    };
+    if (step === 1) coverage();
+    if (next.length > 0) say(...next);
+    if (step !== 1) coverage();
+    // The structure check's findings are the last step's work: before it, a few show the way.
+    const last = kata.meta.steps.length;
+    say('', ...formatCheck(shape, step === undefined || step === last ? 8 : 3));
+    const done = summary.green && covered && shape.passed;
     if (done) {
       say('', color.green(color.bold(`Done: ${kata.name} is green, the coverage gate is met and the callback-hell check passes.`)), `Compare with the reference: ${color.cyan(kataCommand(`solution ${kata.name}`))}   Then: ${color.cyan(kataCommand('next'))}`);
-    } else if (!summary.crash && !summary.timedOut) {
-      // What to do next: the next failing test, its step, the hints (the pass count is printed above).
-      say('', ...formatSummary(kata, summary).slice(1).filter((line, i) => i > 0 || line !== ''));
     }
     return { done };
   } finally {

@@ -7,51 +7,72 @@
  * layers them: a wrong refactoring can hold only the file it changes and fall back to the
  * reference for the rest.
  *
- * Loaded with `mocha --require`; does nothing when KATA_IMPL_DIRS is not set. Files started by
- * path rather than by `require` (a `new Worker(file)`) are not redirected: resolve them relative
- * to `__dirname`, and give a variant every file it starts that way.
+ * The layering holds inside the layers too: a module that resolves into one layer (a variant's
+ * `./x`, or the file a worker thread starts, `new Worker(path.join(__dirname, 'pool-worker.ts'))`)
+ * is taken from the first layer that has that relative path. So a variant that changes only
+ * `worker-pool.ts` starts the reference's worker file, and one that changes only the worker file
+ * has it started by the reference's pool.
+ *
+ * Loaded as a Node `--require` (after the TypeScript loader), so the worker threads a kata starts
+ * inherit it with the environment; does nothing when KATA_IMPL_DIRS is not set.
  */
 import * as fs from 'node:fs';
 import Module = require('node:module');
 import * as path from 'node:path';
 
-type Resolve = (request: string, parent: NodeJS.Module | undefined, isMain: boolean, options?: unknown) => string;
+type Resolve = (request: string, parent: NodeJS.Module | undefined | null, isMain: boolean, options?: unknown) => string;
 const ModuleInternals = Module as unknown as { _resolveFilename: Resolve };
 
 const srcRoot = process.env.KATA_SRC_ROOT;
 const implDirs = (process.env.KATA_IMPL_DIRS ?? '').split(path.delimiter).filter(Boolean);
 
+/** `file`'s path relative to `dir` when it is inside it; undefined otherwise. */
+function inside(dir: string, file: string): string | undefined {
+  const rel = path.relative(dir, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : undefined;
+}
+
+/** Where `file` sits among the layers (the learner's src/ counts as the last one), if it does. */
+function layerPath(file: string): string | undefined {
+  for (const dir of implDirs) {
+    const rel = inside(dir, file);
+    if (rel !== undefined) return rel;
+  }
+  return srcRoot ? inside(srcRoot, file) : undefined;
+}
+
+/** The file at `rel` in the first layer that has it, trying the extensions a request may leave out. */
+function fromLayers(rel: string): string | undefined {
+  for (const dir of implDirs) {
+    for (const candidate of [rel, `${rel}.ts`, `${rel}.js`, path.join(rel, 'index.ts'), path.join(rel, 'index.js')]) {
+      const file = path.join(dir, candidate);
+      if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
+    }
+  }
+  return undefined;
+}
+
 if (srcRoot && implDirs.length > 0) {
   const original = ModuleInternals._resolveFilename;
-  const inside = (dir: string, file: string) => {
-    const rel = path.relative(dir, file);
-    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : undefined;
-  };
 
   ModuleInternals._resolveFilename = function resolveIntoImplementation(request, parent, isMain, options) {
     let resolved: string;
     try {
       resolved = original.call(this, request, parent, isMain, options);
     } catch (err) {
-      // A layered variant importing a sibling it does not hold itself: look in the other layers.
-      const fromLayer = parent?.filename ? implDirs.find((d) => inside(d, parent.filename)) : undefined;
-      if (!fromLayer || !request.startsWith('.')) throw err;
-      const relDir = path.dirname(path.relative(fromLayer, parent!.filename));
-      for (const dir of implDirs) {
-        try {
-          return original.call(this, path.join(dir, relDir, request), parent, isMain, options);
-        } catch {
-          // try the next layer
-        }
-      }
-      throw err;
+      // A file a layer does not hold: a variant's `./sibling`, or a worker file started by path
+      // from a variant's folder. Look for the same relative path in the other layers.
+      const target = path.isAbsolute(request) ? request : parent?.filename && request.startsWith('.') ? path.resolve(path.dirname(parent.filename), request) : undefined;
+      const rel = target === undefined ? undefined : layerPath(target);
+      const found = rel === undefined ? undefined : fromLayers(rel);
+      if (!found) throw err;
+      return found;
     }
-    const rel = inside(srcRoot, resolved);
+    const rel = layerPath(resolved);
     if (rel === undefined) return resolved;
-    for (const dir of implDirs) {
-      const candidate = path.join(dir, rel);
-      if (fs.existsSync(candidate)) return candidate;
-    }
+    const found = fromLayers(rel);
+    if (found) return found;
+    if (inside(srcRoot, resolved) === undefined) return resolved;
     throw new Error(
       `The implementation folder(s) ${implDirs.join(', ')} have no ${rel}, which the tests import. ` +
         `Give the folder a copy of every file under ${srcRoot}, or list a fallback folder after it.`,

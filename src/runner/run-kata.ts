@@ -109,7 +109,6 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--no-package',
     '--extension', 'ts',
     '--require', here('exit-probe.ts'),
-    '--require', here('impl-redirect.ts'),
     '--require', harnessHooks,
     '--reporter', here('reporter.ts'),
     '--timeout', '5000',
@@ -139,7 +138,9 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   // a kata starts inherit it, so `new Worker(file.ts)` needs nothing more. Its cache is keyed by
   // content: unchanged files (the harness, the kata's tests) are not recompiled, and the compiler
   // is loaded only when a file changed.
-  const node = [process.execPath, '--require', TS_LOADER];
+  // The implementation redirect too, for the same reason: a worker file a variant does not hold
+  // is taken from the layer under it.
+  const node = [process.execPath, '--require', TS_LOADER, '--require', here('impl-redirect.ts')];
   const args = coverage ? [...c8Args, ...node, ...mochaArgs] : [...node.slice(1), ...mochaArgs];
 
   const env: NodeJS.ProcessEnv = {

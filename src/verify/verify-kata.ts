@@ -199,6 +199,7 @@ function checkFormat(kata: Kata): Check {
     problems.push('kata.json has no "requirements": list every requirement the README, the source comments and the catalog state, each with the tests that prove it and a wrong refactoring they catch (docs/authoring-katas.md, "Requirements").');
   }
   problems.push(...quoteProblems(kata));
+  problems.push(...copiedFiles(kata));
   for (const n of misplacedSnapshots(kata)) problems.push(`.meta/steps/${n} is a snapshot of no step between 1 and ${kata.meta.steps.length - 1} (the last step's snapshot is the reference solution).`);
   for (const file of kata.meta.files) {
     if (!fs.readFileSync(path.join(kata.dir, file), 'utf8').includes('TODO')) {
@@ -238,6 +239,33 @@ async function checkStructure(kata: Kata): Promise<Check> {
   if (starter.passed) problems.push('the starter passes the callback-hell check: the kata has no structure left to refactor, or its "check" settings turn off what it teaches.');
   for (const f of reference.findings) problems.push(`the reference solution fails the callback-hell check at ${f.file}:${f.line} (${f.rule}): ${f.message}`);
   return { kind: 'structure', subject: 'callback-hell check (starter fails, reference passes)', problems, failures: [] };
+}
+
+/**
+ * A variant file byte for byte the same as the layer under it (the reference for a variant, the
+ * starter for a step snapshot) proves nothing and can drift: the redirect takes it from that layer.
+ */
+function copiedFiles(kata: Kata): string[] {
+  const { meta } = kata;
+  const reference = path.join(kata.dir, meta.solution);
+  const layers: Array<[string, string]> = [
+    ...[...meta.wrong, ...meta.alternatives].map((v): [string, string] => [v.dir, reference]),
+    ...stepSnapshots(kata).flatMap((s) => (s.implDirs.length === 2 ? [[path.relative(kata.dir, s.implDirs[0]!), s.implDirs[1]!] as [string, string]] : [])),
+  ];
+  const problems: string[] = [];
+  for (const [dir, under] of layers) {
+    const abs = path.join(kata.dir, dir);
+    if (!fs.existsSync(abs)) continue;
+    for (const rel of fs.readdirSync(abs, { recursive: true }).map(String)) {
+      const file = path.join(abs, rel);
+      const below = path.join(under, rel);
+      if (!fs.statSync(file).isFile() || !fs.existsSync(below)) continue;
+      if (fs.readFileSync(file).equals(fs.readFileSync(below))) {
+        problems.push(`${dir}/${rel} is a copy of ${path.relative(kata.dir, below)}: delete it; the variant gets it from the layer under it (docs/authoring-katas.md, "Type-checking .meta/").`);
+      }
+    }
+  }
+  return problems;
 }
 
 // ---------------------------------------------------------------------------------------------

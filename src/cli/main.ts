@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof UnknownKataError || err instanceof KataFormatError) {
       warn(color.red(err.message));
-      const deleted = err instanceof KataFormatError && /^field "files\[\d+\]" names .*, which does not exist\.$/.test(err.problem);
+      const deleted = err instanceof KataFormatError && err.code === 'KATA_LEARNER_FILE_MISSING';
       if (deleted) warn(`  Deleted by accident? ${color.cyan(kataCommand(`reset ${path.basename(path.dirname(err.where))}`))} restores the kata's starter (your files go to a backup folder first).`);
       return 1;
     }

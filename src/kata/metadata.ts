@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 
 import { KataCheckSchema } from './check-settings';
-import { KataFormatError } from './errors';
+import { type KataFormatCode, KataFormatError } from './errors';
 
 const kebab = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const relativePath = z
@@ -161,7 +161,7 @@ export function loadKata(dir: string): Kata {
       shown,
       `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
       `every kata folder needs a ${META_FILE}; see docs/authoring-katas.md for a template.`,
-      { cause: err },
+      { code: 'KATA_META_UNREADABLE', cause: err },
     );
   }
 
@@ -173,7 +173,7 @@ export function loadKata(dir: string): Kata {
       shown + locateJsonError(text, err as Error),
       `is not valid JSON: ${(err as Error).message}.`,
       'fix the syntax there (a trailing comma or a missing quote is the usual cause).',
-      { cause: err },
+      { code: 'KATA_META_NOT_JSON', cause: err },
     );
   }
 
@@ -185,6 +185,7 @@ export function loadKata(dir: string): Kata {
       shown,
       `field "${formatPath(issue.path)}" ${describeIssue(issue)}.`,
       fixFor(issue.path),
+      { code: 'KATA_META_INVALID' },
     );
   }
 
@@ -198,12 +199,12 @@ export function loadKata(dir: string): Kata {
 
 function checkPaths(kata: Kata, shown: string): void {
   const { meta, dir } = kata;
-  const mustExist = (rel: string, field: string, fix: string) => {
+  const mustExist = (rel: string, field: string, fix: string, code: KataFormatCode = 'KATA_PATH_MISSING') => {
     if (!fs.existsSync(path.join(dir, rel))) {
-      throw new KataFormatError(shown, `field "${field}" names "${rel}", which does not exist.`, fix);
+      throw new KataFormatError(shown, `field "${field}" names "${rel}", which does not exist.`, fix, { code });
     }
   };
-  meta.files.forEach((f, i) => mustExist(f, `files[${i}]`, 'create the file or correct the path.'));
+  meta.files.forEach((f, i) => mustExist(f, `files[${i}]`, 'create the file or correct the path.', 'KATA_LEARNER_FILE_MISSING'));
   mustExist(meta.solution, 'solution', 'point it at the folder of the reference solution (usually .meta/solution).');
   if (meta.pinningTests) mustExist(meta.pinningTests, 'pinningTests', 'point it at the folder of step 1\'s answer tests (usually .meta/pinning).');
   mustExist(meta.review, 'review', 'point it at the review answer key (usually .meta/review.md).');
@@ -214,7 +215,7 @@ function checkPaths(kata: Kata, shown: string): void {
   meta.files.forEach((f, i) => {
     const rel = path.join(meta.solution, mirrorPath(meta.files, f));
     if (!fs.existsSync(path.join(dir, rel))) {
-      throw new KataFormatError(shown, `field "files[${i}]" names "${f}", but the reference solution has no copy of it at "${rel}".`, `the reference solution mirrors every learner file: add ${rel}.`);
+      throw new KataFormatError(shown, `field "files[${i}]" names "${f}", but the reference solution has no copy of it at "${rel}".`, `the reference solution mirrors every learner file: add ${rel}.`, { code: 'KATA_REFERENCE_FILE_MISSING' });
     }
   });
 }
@@ -231,7 +232,7 @@ function checkUnique(meta: KataMeta, shown: string): void {
   for (const [field, key] of fields) {
     const first = seen.get(key);
     if (first) {
-      throw new KataFormatError(shown, `field "${field}" repeats "${key.slice(key.indexOf(':') + 1)}" from "${first}".`, 'each entry must be unique: remove the duplicate.');
+      throw new KataFormatError(shown, `field "${field}" repeats "${key.slice(key.indexOf(':') + 1)}" from "${first}".`, 'each entry must be unique: remove the duplicate.', { code: 'KATA_DUPLICATE' });
     }
     seen.set(key, field);
   }
@@ -248,7 +249,7 @@ function checkRequirements(meta: KataMeta, shown: string): void {
     req.wrong.forEach((dir, j) => {
       const wrong = byDir.get(path.normalize(dir));
       if (!wrong) {
-        throw new KataFormatError(shown, `field "requirements[${i}].wrong[${j}]" names "${dir}", which is not the "dir" of any entry in "wrong".`, 'list the wrong refactoring under "wrong" first, or correct the folder.');
+        throw new KataFormatError(shown, `field "requirements[${i}].wrong[${j}]" names "${dir}", which is not the "dir" of any entry in "wrong".`, 'list the wrong refactoring under "wrong" first, or correct the folder.', { code: 'KATA_REQUIREMENT_INVALID' });
       }
       broken.add(path.normalize(dir));
       if (!wrong.caughtBy.some((t) => req.tests.includes(t))) {
@@ -256,6 +257,7 @@ function checkRequirements(meta: KataMeta, shown: string): void {
           shown,
           `requirement "${req.id}" says "${dir}" breaks it, but none of its tests is in that wrong refactoring's "caughtBy".`,
           `add the requirement's test that catches it to wrong "${dir}".caughtBy (the verifier then proves it fails), or name the right test under requirements[${i}].tests.`,
+          { code: 'KATA_REQUIREMENT_INVALID' },
         );
       }
     });
@@ -263,7 +265,7 @@ function checkRequirements(meta: KataMeta, shown: string): void {
   if (meta.requirements.length === 0) return;
   meta.wrong.forEach((w, i) => {
     if (!broken.has(path.normalize(w.dir))) {
-      throw new KataFormatError(shown, `field "wrong[${i}]" ("${w.dir}") breaks no requirement.`, 'add its folder to the "wrong" list of the requirement it breaks, or add that requirement.');
+      throw new KataFormatError(shown, `field "wrong[${i}]" ("${w.dir}") breaks no requirement.`, 'add its folder to the "wrong" list of the requirement it breaks, or add that requirement.', { code: 'KATA_REQUIREMENT_INVALID' });
     }
   });
 }

@@ -62,6 +62,61 @@ describe('kata metadata: loadKata reports exactly what is wrong, where, and how 
     expect(meta.alternatives).to.deep.equal([]);
   });
 
+  describe('the requirements table', () => {
+    const requirement = (meta: Json, over: Json = {}): Json => ({
+      id: 'first-requirement',
+      source: 'README.md',
+      text: 'anything',
+      tests: [meta.wrong[0].caughtBy[0]],
+      wrong: [meta.wrong[0].dir],
+      ...over,
+    });
+
+    it('a requirement naming a wrong refactoring that is not listed under "wrong"', () => {
+      editMeta((m) => {
+        m.requirements = [requirement(m, { wrong: ['.meta/wrong/not-there'] })];
+      });
+      const err = loadError(kataDir);
+      expect(err.code).to.equal('KATA_REQUIREMENT_INVALID');
+      expect(err.problem).to.equal('field "requirements[0].wrong[0]" names ".meta/wrong/not-there", which is not the "dir" of any entry in "wrong".');
+    });
+
+    it('a wrong refactoring none of the requirement\'s tests is declared to catch', () => {
+      editMeta((m) => {
+        m.requirements = [requirement(m, { tests: ['config-loader some test that catches nothing'] })];
+      });
+      const err = loadError(kataDir);
+      expect(err.code).to.equal('KATA_REQUIREMENT_INVALID');
+      expect(err.problem).to.match(/^requirement "first-requirement" says "\.meta\/wrong\/[\w-]+" breaks it, but none of its tests is in that wrong refactoring's "caughtBy"\.$/);
+    });
+
+    it('once there is a table, a wrong refactoring that breaks no requirement', () => {
+      editMeta((m) => {
+        m.requirements = [requirement(m)];
+      });
+      const meta = readMeta();
+      expect(meta.wrong.length, 'the exemplar keeps several wrong refactorings').to.be.greaterThan(1);
+      const err = loadError(kataDir);
+      expect(err.code).to.equal('KATA_REQUIREMENT_INVALID');
+      expect(err.problem).to.equal(`field "wrong[1]" ("${meta.wrong[1].dir}") breaks no requirement.`);
+    });
+
+    it('a table where every wrong refactoring breaks a requirement its tests catch loads', () => {
+      editMeta((m) => {
+        m.requirements = m.wrong.map((w: Json, i: number) => requirement(m, { id: `requirement-${i + 1}`, tests: [w.caughtBy[0]], wrong: [w.dir] }));
+      });
+      expect(loadKata(kataDir).meta.requirements).to.have.length(readMeta().wrong.length);
+    });
+  });
+
+  it('each kind of format problem carries a code, so callers never branch on the wording', () => {
+    const file = path.join(kataDir, readMeta().files[0]);
+    fs.rmSync(file);
+    expect(loadError(kataDir).code).to.equal('KATA_LEARNER_FILE_MISSING');
+    fs.rmSync(metaFile);
+    expect(loadError(kataDir).code).to.equal('KATA_META_UNREADABLE');
+  });
+
   it('a missing kata.json: names the file, says it cannot be read, points at the template', () => {
     fs.rmSync(metaFile);
     const err = loadError(kataDir);

@@ -161,6 +161,7 @@ const checkStarter: Judge = (kata, result) => {
       problems.push(exists(result, title) ? `"${title}" is in starterFailures but passes on the starter.` : `"${title}" is in starterFailures but no test has that title.`);
     }
   }
+  if (problems.length > 0) problems.push(`starterFailures is outdated: \`npx kata verify ${kata.name} --update\` writes the list from a real run of the starter (check each failure's message first).`);
   for (const t of result.tests.filter((x) => x.state === 'pending')) problems.push(`"${t.fullTitle}" is skipped: a kata ships no skipped tests.`);
   const suites = kata.meta.steps.flatMap((s) => (s.suite ? [s.suite] : []));
   for (const t of kataTests(result)) {
@@ -266,6 +267,50 @@ function copiedFiles(kata: Kata): string[] {
     }
   }
   return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated test lists
+
+export interface UpdateReport {
+  /** Titles added to and removed from starterFailures. */
+  added: string[];
+  removed: string[];
+  /** For each wrong refactoring, the tests that fail for it but are not in its caughtBy. */
+  proposals: Array<{ dir: string; alsoFailing: string[] }>;
+}
+
+/**
+ * Writes `starterFailures` in kata.json from a real run of the starter (in the order the tests
+ * ran), and proposes, for each wrong refactoring, the failing tests its `caughtBy` does not name.
+ * Proposals are printed, not written: which tests catch a mistake is the author's claim to make.
+ */
+export async function updateTestLists(kata: Kata): Promise<UpdateReport> {
+  const starter = await runKata(kata, { coverage: false });
+  let failing: string[];
+  try {
+    if (starter.crash || starter.timedOut) throw new Error(`the starter's tests did not run to the end (${starter.crash ?? `stopped after ${starter.timedOut!.seconds} s`}): fix that first.`);
+    failing = starter.tests.filter((t) => t.state === 'failed').map((t) => t.fullTitle);
+  } finally {
+    starter.dispose();
+  }
+  const declared = kata.meta.starterFailures;
+  const raw = JSON.parse(fs.readFileSync(kata.metaFile, 'utf8')) as Record<string, unknown>;
+  raw.starterFailures = failing;
+  fs.writeFileSync(kata.metaFile, `${JSON.stringify(raw, null, 2)}\n`);
+
+  const solution = path.join(kata.dir, kata.meta.solution);
+  const proposals: UpdateReport['proposals'] = [];
+  for (const wrong of kata.meta.wrong) {
+    const result = await runKata(kata, { implDirs: [path.join(kata.dir, wrong.dir), solution], coverage: false });
+    try {
+      const alsoFailing = result.tests.filter((t) => t.state === 'failed' && !wrong.caughtBy.includes(t.fullTitle)).map((t) => t.fullTitle);
+      if (alsoFailing.length > 0) proposals.push({ dir: wrong.dir, alsoFailing });
+    } finally {
+      result.dispose();
+    }
+  }
+  return { added: failing.filter((t) => !declared.includes(t)), removed: declared.filter((t) => !failing.includes(t)), proposals };
 }
 
 // ---------------------------------------------------------------------------------------------

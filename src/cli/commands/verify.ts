@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { findKata, listKatas } from '../../kata/catalog';
+import { loadKata } from '../../kata/metadata';
 import { CHECK_KINDS, type CheckKind } from '../../verify/check-kinds';
 import { type Command, UsageError } from '../command';
 import { fail, ok, say } from '../output';
@@ -9,12 +10,14 @@ export const verifyCommand: Command = {
   name: 'verify',
   summary: 'For kata authors: prove katas keep their contract (starter red as declared, reference green, wrong refactorings caught).',
   usage:
-    'Usage: npx kata verify [kata...] [--json] [--repeat N] [--only KIND,...]\n\n' +
+    'Usage: npx kata verify [kata...] [--json] [--repeat N] [--only KIND,...] [--update]\n\n' +
     '  With no kata, verifies them all.\n' +
+    '  --update     write starterFailures in kata.json from a real run of the starter, and propose caughtBy\n' +
+    '               additions (tests that also fail for a wrong refactoring); then verify\n' +
     '  --repeat N   run every wrong and alternative refactoring N times: each must get the same verdict every time\n' +
     '  --only KIND  only these checks: format, structure, starter, solution, step, wrong, alternative',
   async run(args) {
-    const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, repeat: { type: 'string' }, only: { type: 'string' } } });
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, repeat: { type: 'string' }, only: { type: 'string' }, update: { type: 'boolean' } } });
     const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
     if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number of runs, 1 or more (got "${values.repeat}"): for example --repeat 10.`);
     const only = values.only?.split(',').map((k) => k.trim()) as CheckKind[] | undefined;
@@ -25,7 +28,19 @@ export const verifyCommand: Command = {
     const katas = positionals.length > 0 ? positionals.map((n) => findKata(n)) : listKatas();
     let problems = 0;
     const reports = [];
-    for (const kata of katas) {
+    for (let kata of katas) {
+      if (values.update) {
+        const { updateTestLists } = require('../../verify/verify-kata') as typeof import('../../verify/verify-kata');
+        const update = await updateTestLists(kata);
+        say(`${kata.name}: starterFailures written from a run of the starter (${update.added.length} added, ${update.removed.length} removed).`);
+        for (const t of update.added) say(`    + ${t}`);
+        for (const t of update.removed) say(`    - ${t}`);
+        for (const p of update.proposals) {
+          say(`  ${p.dir}: these tests fail for it too; add to its caughtBy any that catch this mistake on purpose:`);
+          for (const t of p.alsoFailing) say(`    ${t}`);
+        }
+        kata = loadKata(kata.dir);
+      }
       const report = await verifyKata(kata, { repeat, ...(only ? { only } : {}) });
       reports.push(report);
       for (const check of report.checks) {

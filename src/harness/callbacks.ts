@@ -10,8 +10,8 @@
  * const same = await callPromise('promises.loadConfig(app.json)', () => promises.loadConfig(file));
  * const err = await expectRejection('promises.loadConfig(bad.json)', () => promises.loadConfig(bad));
  */
-import { scopedCapture } from './escapes';
-import { countResources, whenQuiet } from './quiet';
+import { captureUncaught, scopedCapture } from './escapes';
+import { countResources, type QuietOptions, whenQuiet } from './quiet';
 import { describeValue, messages } from './messages';
 
 /** A failed expectation of the harness; shown by mocha like chai's. */
@@ -124,4 +124,37 @@ export function outcome<T>(promise: Promise<T>): Promise<Outcome<T>> {
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** What {@link expectCallerErrorEscapes} throws from inside the caller's callback. */
+export const CALLER_ERROR_MESSAGE = 'thrown by the caller';
+
+/**
+ * The safety-net test every callback shim needs: when the caller's own callback throws, that
+ * error is the caller's. It must escape as it would from any callback (an uncaught exception),
+ * and must never be fed back into the same callback, which is what `.then(cb).catch(cb)` does.
+ * `start` calls the API with the callback it is given. Resolves with the arguments of the one
+ * call, for the test to clean up after (close a server it was handed) or check further.
+ *
+ * @example
+ * const [[err, config]] = await expectCallerErrorEscapes('loadConfig', (cb) => loadConfig(file, cb));
+ */
+export async function expectCallerErrorEscapes(label: string, start: (callback: (...args: unknown[]) => void) => void, quiet: QuietOptions = {}): Promise<unknown[][]> {
+  const calls: unknown[][] = [];
+  const escaped: unknown[] = [];
+  const restore = captureUncaught((err) => escaped.push(err));
+  try {
+    start((...args: unknown[]) => {
+      calls.push(args);
+      throw new Error(CALLER_ERROR_MESSAGE);
+    });
+    await whenQuiet(quiet);
+  } finally {
+    restore();
+  }
+  if (calls.length === 0) throw new KataAssertionError(messages.callbackNeverCalled(label));
+  if (calls.length > 1) throw new KataAssertionError(messages.callerErrorFedBack(label, calls.length, calls[1]![0]));
+  const own = escaped.filter((e) => e instanceof Error && e.message === CALLER_ERROR_MESSAGE);
+  if (own.length !== 1 || escaped.length !== 1) throw new KataAssertionError(messages.callerErrorSwallowed(label, escaped));
+  return calls;
 }

@@ -28,6 +28,13 @@ export const messages = {
   callbackCalledTwice: (call: string, first: unknown, second: unknown) =>
     `${call} called its callback twice: first with ${show(first)}, then with ${show(second)}. ` +
     'Usually a missing `return` after `callback(err)`, or an error path that does not stop the others.',
+  callerErrorFedBack: (call: string, times: number, second: unknown) =>
+    `${call} called its callback ${times} times: the second time with ${show(second)}, the error the callback itself threw. ` +
+    '`.then(cb).catch(cb)` does that: the .catch catches the caller\'s own exception. util.callbackify calls back outside the promise.',
+  callerErrorSwallowed: (call: string, escaped: unknown[]) =>
+    escaped.length === 0
+      ? `${call} swallowed the error its caller's callback threw: that error belongs to the caller and must escape as it does from any callback (an uncaught exception), not vanish in a promise's .catch or a try/catch around the callback.`
+      : `when its caller's callback threw, ${call} let ${escaped.length === 1 ? show(escaped[0]) : `${escaped.length} errors (${escaped.map(show).join(', ')})`} escape instead of just that callback's own error.`,
   callbackNeverCalled: (call: string) =>
     `${call} never called its callback: every file and network operation had finished and nothing was left to wait for. ` +
     'Look for a path that returns without calling back (an empty list, a counter that never reaches 0).',

@@ -4,9 +4,10 @@
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
+import { callbackify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
-import { callLegacy, callPromise, expectRejection, KataAssertionError, outcome } from '../../src/harness/callbacks';
+import { callLegacy, callPromise, expectCallerErrorEscapes, expectRejection, KataAssertionError, outcome } from '../../src/harness/callbacks';
 import { messages } from '../../src/harness/messages';
 import { useTempDir } from '../../src/harness/temp-dir';
 
@@ -287,5 +288,58 @@ describe('harness outcome: how a promise settled, without throwing', () => {
     const err = new Error('x');
     expect(await outcome(Promise.reject(err))).to.deep.equal({ ok: false, error: err });
     expect(await outcome(Promise.reject(undefined))).to.deep.equal({ ok: false, error: undefined }); // eslint-disable-line @typescript-eslint/prefer-promise-reject-errors
+  });
+});
+
+describe('harness: expectCallerErrorEscapes, the shim safety net every callback kata shares', () => {
+  type Cb = (err: Error | null, value?: string) => void;
+  const load = (value: string) => Promise.resolve(value);
+  /* eslint-disable promise/no-callback-in-promise -- shims written wrong on purpose */
+  const shims: Record<string, (value: string, cb: Cb) => void> = {
+    'util.callbackify': callbackify(load),
+    // The mistake under test; the second call's own throw is dropped here only so that this
+    // test leaves no unhandled rejection (in a kata the test has failed by then anyway).
+    '.then(cb).catch(cb)': (value, cb) => {
+      void load(value)
+        .then((v) => cb(null, v))
+        .catch((err: Error) => {
+          try {
+            cb(err);
+          } catch {
+            // see above
+          }
+        });
+    },
+    'a try/catch around the callback': (value, cb) => {
+      void load(value).then((v) => {
+        try {
+          cb(null, v);
+        } catch {
+          // swallowed: the mistake under test
+        }
+      });
+    },
+    'never calls back': () => undefined,
+  };
+  /* eslint-enable promise/no-callback-in-promise */
+  const attempt = (name: string) => outcome(expectCallerErrorEscapes(`load via ${name}`, (cb) => shims[name]!('x', cb as Cb)));
+
+  it('passes util.callbackify, and resolves with the arguments of its one call', async () => {
+    expect(await attempt('util.callbackify')).to.deep.equal({ ok: true, value: [[null, 'x']] });
+  });
+
+  it('names the error fed back into the callback by .then(cb).catch(cb)', async () => {
+    const r = await attempt('.then(cb).catch(cb)');
+    expect(r.ok).to.equal(false);
+    expect((r as { error: Error }).error.message).to.equal(
+      'load via .then(cb).catch(cb) called its callback 2 times: the second time with Error: thrown by the caller, the error the callback itself threw. `.then(cb).catch(cb)` does that: the .catch catches the caller\'s own exception. util.callbackify calls back outside the promise.',
+    );
+  });
+
+  it('names a swallowed caller error, and a callback never called', async () => {
+    const swallowed = await attempt('a try/catch around the callback');
+    expect((swallowed as { error: Error }).error.message).to.match(/^load via a try\/catch around the callback swallowed the error its caller's callback threw/);
+    const never = await attempt('never calls back');
+    expect((never as { error: Error }).error.message).to.match(/^load via never calls back never called its callback/);
   });
 });

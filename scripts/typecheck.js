@@ -15,7 +15,26 @@ const fs = require('node:fs');
 const path = require('node:path');
 const ts = require('typescript');
 
+require('../bin/ts-cache').register();
+const { applyVariantPatch } = require('../src/kata/variant-patches.ts');
+
 const ROOT = path.resolve(__dirname, '..');
+
+/** Every *.patch under a kata's .meta/. */
+function metaPatches() {
+  const katas = path.join(ROOT, 'katas');
+  return fs.readdirSync(katas).flatMap((kata) => {
+    const meta = path.join(katas, kata, '.meta');
+    if (!fs.existsSync(meta)) return [];
+    return fs.readdirSync(meta, { recursive: true }).map(String).filter((f) => f.endsWith('.ts.patch')).map((f) => path.join(meta, f));
+  });
+}
+
+function variantOf(file) {
+  const layers = layersOf(file);
+  if (!layers) throw new Error(`${path.relative(ROOT, file)} is a patch outside any variant folder (.meta/wrong/<name>, .meta/alternatives/<name>, .meta/steps/<n>).`);
+  return layers;
+}
 
 /** For a file inside a kata's variant folder: the variant folder and the layer under it. */
 function layersOf(file) {
@@ -50,6 +69,30 @@ function main() {
   if (parsed.errors.length) return report(parsed.errors);
   const options = parsed.options;
   const host = ts.createCompilerHost(options);
+
+  // A variant's patches (<file>.ts.patch) are checked as the files they make: the file of the
+  // same name in the layer under the variant, with the patch applied.
+  const virtual = new Map();
+  const patchErrors = [];
+  for (const patch of metaPatches()) {
+    const variant = variantOf(patch);
+    const rel = path.relative(variant.variant, patch).slice(0, -'.patch'.length);
+    try {
+      virtual.set(path.join(variant.variant, rel), applyVariantPatch(variant.variant, rel, variant.under[0]));
+    } catch (err) {
+      patchErrors.push(err.message);
+    }
+  }
+  if (patchErrors.length) {
+    console.log(patchErrors.join('\n'));
+    console.log(`typecheck: ${patchErrors.length} patch(es) that no longer apply.`);
+    return 1;
+  }
+  const { fileExists, readFile, getSourceFile } = host;
+  host.fileExists = (f) => virtual.has(path.resolve(f)) || fileExists.call(host, f);
+  host.readFile = (f) => virtual.get(path.resolve(f)) ?? readFile.call(host, f);
+  host.getSourceFile = (f, languageVersion, onError, shouldCreate) =>
+    virtual.has(path.resolve(f)) ? ts.createSourceFile(f, virtual.get(path.resolve(f)), languageVersion, true) : getSourceFile.call(host, f, languageVersion, onError, shouldCreate);
   const cache = ts.createModuleResolutionCache(ROOT, (f) => f, options);
 
   host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, opts, containingSourceFile) =>
@@ -69,11 +112,12 @@ function main() {
       return resolved;
     });
 
-  const program = ts.createProgram({ rootNames: parsed.fileNames, options, host });
+  const rootNames = [...parsed.fileNames, ...[...virtual.keys()].filter((f) => !parsed.fileNames.includes(f))];
+  const program = ts.createProgram({ rootNames, options, host });
   const diagnostics = ts.getPreEmitDiagnostics(program);
-  const meta = parsed.fileNames.filter((f) => f.includes(`${path.sep}.meta${path.sep}`)).length;
+  const meta = rootNames.filter((f) => f.includes(`${path.sep}.meta${path.sep}`)).length;
   if (diagnostics.length) return report(diagnostics);
-  console.log(`typecheck: ${parsed.fileNames.length} files, ${meta} of them under katas/*/.meta, no errors.`);
+  console.log(`typecheck: ${rootNames.length} files, ${meta} of them under katas/*/.meta (${virtual.size} made from patches), no errors.`);
   return 0;
 }
 

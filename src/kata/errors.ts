@@ -12,7 +12,8 @@ export type KataFormatCode =
   | 'KATA_LEARNER_FILE_MISSING'
   | 'KATA_REFERENCE_FILE_MISSING'
   | 'KATA_DUPLICATE'
-  | 'KATA_REQUIREMENT_INVALID';
+  | 'KATA_REQUIREMENT_INVALID'
+  | 'KATA_PATCH_FAILED';
 
 /** A kata folder or its metadata does not follow the format. */
 export class KataFormatError extends Error {

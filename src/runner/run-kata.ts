@@ -16,6 +16,7 @@ import * as path from 'node:path';
 
 import { REPO_ROOT } from '../kata/catalog';
 import { type Kata, implementationRoot } from '../kata/metadata';
+import { hasPatches, materializeVariant } from '../kata/variant-patches';
 import { colourWanted } from '../terminal/style';
 import type { Difference } from './difference';
 import type { EarlyExit } from './exit-probe';
@@ -100,7 +101,25 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   const resultsFile = path.join(work, 'results.json');
   const progressFile = path.join(work, 'progress.txt');
   const exitFile = path.join(work, 'early-exit.json');
-  const implDirs = (options.implDirs ?? []).map((d) => path.resolve(kata.dir, d));
+  // A layer that holds patches runs as a temporary folder of whole files: each patch applied to
+  // the same file in the layer under it (src/kata/variant-patches.ts).
+  const layers = (options.implDirs ?? []).map((d) => path.resolve(kata.dir, d));
+  const materialized: Array<{ dir: string; dispose: () => void }> = [];
+  let implDirs: string[];
+  try {
+    implDirs = layers.map((dir, i) => {
+      if (!hasPatches(dir)) return dir;
+      const under = layers[i + 1];
+      if (!under) throw new Error(`${dir} holds patches but no layer is listed under it to apply them to.`);
+      const m = materializeVariant(dir, under);
+      materialized.push(m);
+      return m.dir;
+    });
+  } catch (err) {
+    for (const m of materialized) m.dispose();
+    fs.rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
   const coverageRoots = implDirs.length > 0 ? implDirs.slice(0, 1) : [implementationRoot(kata)];
 
   const mochaArgs = [
@@ -192,7 +211,10 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     tests: [],
     exitCode,
     output,
-    dispose: () => fs.rmSync(work, { recursive: true, force: true }),
+    dispose: () => {
+      fs.rmSync(work, { recursive: true, force: true });
+      for (const m of materialized) m.dispose();
+    },
   };
   if (timedOut) {
     const lastTest = readIfExists(progressFile)?.trim() || undefined;

@@ -24,6 +24,7 @@ import { checkKata } from '../check/check-kata';
 import { currentStep, stepOfTest } from '../cli/steps';
 import { implementationRoot, type Kata } from '../kata/metadata';
 import { quoteProblems } from '../kata/requirements';
+import { hasPatches, materializeVariant } from '../kata/variant-patches';
 import { type RunOptions, type RunResult, runKata, type TestResult } from '../runner/run-kata';
 
 import type { CheckKind } from './check-kinds';
@@ -126,7 +127,13 @@ async function repeated(times: number, once: () => Promise<Check>): Promise<Chec
 }
 
 async function run(kata: Kata, kind: CheckKind, subject: string, options: RunOptions, judge: Judge): Promise<Check> {
-  const result = await runKata(kata, options);
+  let result: RunResult;
+  try {
+    result = await runKata(kata, options);
+  } catch (err) {
+    // A patch that no longer applies, say: the variant cannot be run at all.
+    return { kind, subject, failures: [], problems: [`the tests could not run: ${(err as Error).message}`] };
+  }
   try {
     const failures = result.tests.filter((t) => t.state === 'failed');
     if (result.timedOut) {
@@ -201,6 +208,7 @@ function checkFormat(kata: Kata): Check {
   }
   problems.push(...quoteProblems(kata));
   problems.push(...copiedFiles(kata));
+  problems.push(...patchProblems(kata));
   for (const n of misplacedSnapshots(kata)) problems.push(`.meta/steps/${n} is a snapshot of no step between 1 and ${kata.meta.steps.length - 1} (the last step's snapshot is the reference solution).`);
   for (const file of kata.meta.files) {
     if (!fs.readFileSync(path.join(kata.dir, file), 'utf8').includes('TODO')) {
@@ -226,7 +234,13 @@ function checkFormat(kata: Kata): Check {
  * too, or says in `failsCheck` why it is shown although the check rejects it.
  */
 async function checkAlternative(kata: Kata, alt: Kata['meta']['alternatives'][number]): Promise<string[]> {
-  const result = await checkKata(kata, { dir: alt.dir });
+  let variant: { dir: string; dispose: () => void };
+  try {
+    variant = materializeVariant(path.join(kata.dir, alt.dir), path.join(kata.dir, kata.meta.solution));
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  const result = await checkKata(kata, { dir: variant.dir }).finally(() => variant.dispose());
   if (alt.failsCheck) {
     return result.passed ? [`"failsCheck" says the callback-hell check rejects ${alt.dir}, but it passes: remove "failsCheck".`] : [];
   }
@@ -264,6 +278,25 @@ function copiedFiles(kata: Kata): string[] {
       if (fs.readFileSync(file).equals(fs.readFileSync(below))) {
         problems.push(`${dir}/${rel} is a copy of ${path.relative(kata.dir, below)}: delete it; the variant gets it from the layer under it (docs/authoring-katas.md, "Type-checking .meta/").`);
       }
+    }
+  }
+  return problems;
+}
+
+/** Every patch in a variant folder applies to the layer under it. */
+function patchProblems(kata: Kata): string[] {
+  const reference = path.join(kata.dir, kata.meta.solution);
+  const folders: Array<[string, string]> = [
+    ...[...kata.meta.wrong, ...kata.meta.alternatives].map((v): [string, string] => [path.join(kata.dir, v.dir), reference]),
+    ...stepSnapshots(kata).flatMap((s) => (s.implDirs.length === 2 ? [[s.implDirs[0]!, s.implDirs[1]!] as [string, string]] : [])),
+  ];
+  const problems: string[] = [];
+  for (const [dir, under] of folders) {
+    if (!hasPatches(dir)) continue;
+    try {
+      materializeVariant(dir, under).dispose();
+    } catch (err) {
+      problems.push((err as Error).message);
     }
   }
   return problems;

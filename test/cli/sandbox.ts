@@ -48,7 +48,7 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 export function makeSandbox(options: { git?: boolean } = {}): Sandbox {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kata-cli-'));
-  for (const entry of ['bin', 'src', 'tsconfig.json', 'package.json', '.gitignore']) {
+  for (const entry of ['bin', 'src', 'scripts', 'tsconfig.json', 'package.json', '.gitignore']) {
     fs.cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true });
   }
   const copyKata = (to: string) =>

@@ -1,6 +1,6 @@
 // The library's own lint: src/, test/, bin/ and scripts/, type-aware. Katas are left out on
 // purpose: their starters and .meta/wrong variants are bad code by design, and the callback-hell
-// check (src/check/) lints each kata with the rules its kata.json selects.
+// check (src/callback-hell/) lints each kata with the rules its kata.json selects.
 import js from '@eslint/js';
 import nPlugin from 'eslint-plugin-n';
 import promisePlugin from 'eslint-plugin-promise';
@@ -22,31 +22,44 @@ const KATAS = {
 };
 const BOUNDARIES = {
   harness: {
-    regex: climbsInto('cli', 'runner', 'verify', 'check', 'kata'),
+    regex: climbsInto('cli', 'runner', 'verify', 'callback-hell', 'kata', 'learner'),
     message:
-      'Folder boundary: src/harness (the test kit kata tests stand on) imports no CLI, runner, verify, check or ' +
-      'kata code. Every kata test imports the harness, so it must stay a leaf: the tools that run the tests ' +
+      'Folder boundary: src/harness (the test kit kata tests stand on) imports no CLI, runner, verify, callback-hell, kata ' +
+      'or learner code. Every kata test imports the harness, so it must stay a leaf: the tools that run the tests ' +
       'stand on it, never the other way round.',
   },
   kata: {
-    regex: climbsInto('cli', 'check', 'runner', 'verify'),
+    regex: climbsInto('cli', 'callback-hell', 'runner', 'verify', 'learner'),
     message:
-      'Folder boundary: src/kata (the kata format: metadata schema and loader, catalog) imports no CLI, check, ' +
-      'runner or verify code. They all read the kata format, so an import back up makes a cycle: put what the ' +
+      'Folder boundary: src/kata (the kata format: metadata schema and loader, catalog, the learner\'s files) imports no ' +
+      'CLI, callback-hell, runner, verify or learner code. They all read the kata format, so an import back up makes a cycle: put what the ' +
       'format needs in src/kata (as the check settings schema is, in src/kata/check-settings.ts).',
   },
-  check: {
-    regex: climbsInto('cli'),
+  'callback-hell': {
+    regex: climbsInto('cli', 'learner', 'runner', 'verify'),
     message:
-      'Folder boundary: src/check (the callback-hell check) imports no CLI code. The CLI, the verifier and the ' +
-      'scripts call the check; it returns results and formatted lines and the caller prints them. Shared ' +
-      'terminal styling is in src/terminal/style.ts.',
+      'Folder boundary: src/callback-hell (the callback-hell check: ESLint rules, scorecard, pyramid) imports no CLI, learner, ' +
+      'runner or verify code. The CLI, the verifier and the scripts call the check; it returns results and formatted lines and ' +
+      'the caller prints them. Shared terminal styling is in src/terminal/style.ts.',
+  },
+  runner: {
+    regex: climbsInto('cli', 'learner', 'verify', 'callback-hell'),
+    message:
+      'Folder boundary: src/runner (runs a kata\'s tests, once or in watch mode, and returns the results as data) imports no ' +
+      'CLI, learner, verify or callback-hell code. A run goes one way: run (here) -> verdict and record (src/learner) -> ' +
+      'present (src/cli); a runner that reached back up would tangle them again.',
+  },
+  learner: {
+    regex: climbsInto('cli', 'verify'),
+    message:
+      'Folder boundary: src/learner (the learner\'s state: progress, steps, hints, the verdict of a run) imports no CLI or ' +
+      'verify code. It turns results into a verdict and records it; presenting it (terminal, --json) is the CLI\'s job.',
   },
   terminal: {
-    regex: climbsInto('cli', 'runner', 'verify', 'check', 'kata', 'harness'),
+    regex: climbsInto('cli', 'runner', 'verify', 'callback-hell', 'kata', 'harness', 'learner'),
     message:
-      'Folder boundary: src/terminal (terminal styling shared by the CLI and the check) imports no other library ' +
-      'folder: every folder may use it, so it depends on none of them.',
+      'Folder boundary: src/terminal (terminal styling and output shared by every folder) imports no other library folder: ' +
+      'every folder may use it, so it depends on none of them.',
   },
 };
 // esquery reads a regex up to its first "/": spell the slashes as \u002F in a selector.
@@ -82,7 +95,7 @@ export default tseslint.config(
     },
     plugins: { n: nPlugin },
     rules: {
-      // Sync fs is fine in a CLI and its tests; n/no-sync is for the katas' code (src/check/).
+      // Sync fs is fine in a CLI and its tests; n/no-sync is for the katas' code (src/callback-hell/).
       'n/no-deprecated-api': 'error',
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],

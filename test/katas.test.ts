@@ -7,9 +7,9 @@ import * as path from 'node:path';
 
 import { KATAS_DIR, kataNames } from '../src/kata/catalog';
 import { type Kata, loadKata } from '../src/kata/metadata';
-import { type Check, type CheckKind, verifyKata } from '../src/verify/verify-kata';
+import { type Claim, type ClaimKind, verifyKata } from '../src/verify/verify-kata';
 
-const explain = (check: Check | undefined) =>
+const explain = (check: Claim | undefined) =>
   check ? `${check.subject}:\n    ${check.problems.join('\n    ')}` : 'the check did not run';
 
 for (const name of kataNames()) {
@@ -17,12 +17,12 @@ for (const name of kataNames()) {
     // Each check is a real c8 + mocha run of the kata (about 1-2 s, two at a time).
     this.timeout(300_000);
     let kata: Kata;
-    let checks: Check[] = [];
-    const find = (kind: CheckKind, subject?: string) => checks.find((c) => c.kind === kind && (!subject || c.subject.endsWith(subject)));
+    let checks: Claim[] = [];
+    const find = (kind: ClaimKind, subject?: string) => checks.find((c) => c.kind === kind && (!subject || c.subject.endsWith(subject)));
 
     before(async () => {
       kata = loadKata(path.join(KATAS_DIR, name));
-      checks = (await verifyKata(kata)).checks;
+      checks = (await verifyKata(kata)).claims;
     });
 
     it('follows the kata format (metadata, README, TODO markers, test headers)', () => {

@@ -15,10 +15,12 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** Each rule's statement (the start of its message) and a phrase from its reason. */
 const RULES = {
-  harness: ['Folder boundary: src/harness (the test kit kata tests stand on) imports no CLI, runner, verify, check or kata code.', 'must stay a leaf'],
-  kata: ['Folder boundary: src/kata (the kata format: metadata schema and loader, catalog) imports no CLI, check, runner or verify code.', 'makes a cycle'],
-  check: ['Folder boundary: src/check (the callback-hell check) imports no CLI code.', 'the caller prints them'],
-  terminal: ['Folder boundary: src/terminal (terminal styling shared by the CLI and the check) imports no other library folder:', 'depends on none of them'],
+  harness: ['Folder boundary: src/harness (the test kit kata tests stand on) imports no CLI, runner, verify, callback-hell, kata or learner code.', 'must stay a leaf'],
+  kata: ['Folder boundary: src/kata (the kata format: metadata schema and loader, catalog, the learner\'s files) imports no CLI, callback-hell, runner, verify or learner code.', 'makes a cycle'],
+  'callback-hell': ['Folder boundary: src/callback-hell (the callback-hell check: ESLint rules, scorecard, pyramid) imports no CLI, learner, runner or verify code.', 'the caller prints them'],
+  runner: ['Folder boundary: src/runner (runs a kata\'s tests, once or in watch mode, and returns the results as data) imports no CLI, learner, verify or callback-hell code.', 'run (here) -> verdict and record (src/learner) -> present (src/cli)'],
+  learner: ['Folder boundary: src/learner (the learner\'s state: progress, steps, hints, the verdict of a run) imports no CLI or verify code.', 'presenting it (terminal, --json) is the CLI\'s job'],
+  terminal: ['Folder boundary: src/terminal (terminal styling and output shared by every folder) imports no other library folder:', 'depends on none of them'],
   katas: ['Folder boundary: nothing in src/ imports from katas/.', 'knows no particular kata'],
 } as const;
 type RuleName = keyof typeof RULES;
@@ -27,26 +29,41 @@ const BOUNDARY_RULES = new Set(['no-restricted-imports', 'no-restricted-syntax']
 
 /** `file` is relative to the repository; `target` is the module path as the planted file writes it. */
 const breaches: Array<{ file: string; target: string; rule: RuleName }> = [
-  ...['cli/output', 'runner/run-kata', 'verify/verify-kata', 'check/check-kata', 'kata/metadata', 'kata'].map((t) => ({
+  ...['cli/output', 'runner/run-kata', 'verify/verify-kata', 'callback-hell/check-kata', 'kata/metadata', 'kata', 'learner/progress'].map((t) => ({
     file: 'src/harness/planted.ts',
     target: `../${t}`,
     rule: 'harness' as const,
   })),
   { file: 'src/harness/messages/planted.ts', target: '../../cli/output', rule: 'harness' },
-  ...['cli/output', 'check/settings', 'check/rule-catalog', 'runner/run-kata', 'verify/verify-kata'].map((t) => ({
+  ...['cli/output', 'callback-hell/rule-catalog', 'runner/run-kata', 'verify/verify-kata', 'learner/steps'].map((t) => ({
     file: 'src/kata/planted.ts',
     target: `../${t}`,
     rule: 'kata' as const,
   })),
-  { file: 'src/check/planted.ts', target: '../cli/output', rule: 'check' },
-  { file: 'src/check/rules/planted.ts', target: '../../cli/commands/check', rule: 'check' },
-  ...['cli/output', 'check/report-check', 'kata/metadata', 'harness'].map((t) => ({
+  ...['cli/output', 'learner/progress', 'runner/run-kata', 'verify/verify-kata'].map((t) => ({
+    file: 'src/callback-hell/planted.ts',
+    target: `../${t}`,
+    rule: 'callback-hell' as const,
+  })),
+  { file: 'src/callback-hell/rules/planted.ts', target: '../../cli/commands/check', rule: 'callback-hell' },
+  ...['cli/summary', 'learner/record-run', 'verify/verify-kata', 'callback-hell/check-kata'].map((t) => ({
+    file: 'src/runner/planted.ts',
+    target: `../${t}`,
+    rule: 'runner' as const,
+  })),
+  { file: 'src/runner/watch/planted.ts', target: '../../cli/output', rule: 'runner' },
+  ...['cli/summary', 'cli/output', 'verify/verify-kata'].map((t) => ({
+    file: 'src/learner/planted.ts',
+    target: `../${t}`,
+    rule: 'learner' as const,
+  })),
+  ...['cli/output', 'callback-hell/report-check', 'kata/metadata', 'harness', 'learner/progress'].map((t) => ({
     file: 'src/terminal/planted.ts',
     target: `../${t}`,
     rule: 'terminal' as const,
   })),
   // Every folder: a later config block replaces an earlier one's options, so each must keep this rule.
-  ...['harness', 'kata', 'check', 'terminal', 'cli', 'runner', 'verify'].flatMap((folder) => [
+  ...['harness', 'kata', 'callback-hell', 'terminal', 'cli', 'runner', 'verify', 'learner'].flatMap((folder) => [
     { file: `src/${folder}/planted.ts`, target: '../../katas/config-loader/src/config-loader', rule: 'katas' as const },
     { file: `src/${folder}/planted.ts`, target: '@callback-katas/config-loader', rule: 'katas' as const },
   ]),
@@ -68,17 +85,19 @@ const legal: Array<{ file: string; code: string }> = [
   { file: 'src/harness/planted.ts', code: "export { fsFaults } from './fs-faults';\nexport { color } from '../terminal/style';\n" },
   { file: 'src/kata/planted.ts', code: "export { KataFormatError } from './errors';\nexport { KataCheckSchema } from './check-settings';\n" },
   {
-    file: 'src/check/planted.ts',
+    file: 'src/callback-hell/planted.ts',
     code: "export { color } from '../terminal/style';\nexport type { Kata } from '../kata/metadata';\nexport { REPO_ROOT } from '../kata/catalog';\n",
   },
-  { file: 'src/check/rules/planted.ts', code: "export { mirrorPath } from '../../kata/metadata';\n" },
+  { file: 'src/callback-hell/rules/planted.ts', code: "export { mirrorPath } from '../../kata/metadata';\n" },
+  { file: 'src/runner/planted.ts', code: "export { loadKata } from '../kata/metadata';\nexport { learnerFiles } from '../kata/learner-files';\nexport { say } from '../terminal/output';\n" },
+  { file: 'src/learner/planted.ts', code: "export { runKata } from '../runner/run-kata';\nexport { loadKata } from '../kata/metadata';\nexport { color } from '../terminal/style';\n" },
   {
     file: 'src/cli/planted.ts',
     code:
-      "export { checkKata } from '../check/check-kata';\nexport { runKata } from '../runner/run-kata';\n" +
-      "export { verifyKata } from '../verify/verify-kata';\nexport type { Kata } from '../kata/metadata';\n",
+      "export { checkKata } from '../callback-hell/check-kata';\nexport { runKata } from '../runner/run-kata';\n" +
+      "export { verifyKata } from '../verify/verify-kata';\nexport type { Kata } from '../kata/metadata';\nexport { summarize } from '../learner/verdict';\n",
   },
-  { file: 'src/verify/planted.ts', code: "export { checkKata } from '../check/check-kata';\nexport { runKata } from '../runner/run-kata';\n" },
+  { file: 'src/verify/planted.ts', code: "export { checkKata } from '../callback-hell/check-kata';\nexport { runKata } from '../runner/run-kata';\nexport { currentStep } from '../learner/steps';\n" },
   { file: 'src/terminal/planted.ts', code: "export { default as pc } from 'picocolors';\n" },
 ];
 

@@ -12,27 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { EARLY_EXIT } from '../runner/run-kata';
+import { type CrashLocation, locateCrash } from '../runner/crash-location';
 import { color } from './output';
-
-export interface CrashLocation {
-  /** As written in the crash: relative to the kata folder when inside it. */
-  file?: string;
-  line?: number;
-  column?: number;
-  message: string;
-}
-
-export function locateCrash(crash: string): CrashLocation {
-  const text = crash.replace(/^\s*Exception during run:\s*/, '').trim();
-  // ts-node's compile errors: "src/a.ts(37,37): error TS1109: Expression expected."
-  const tsError = /([^\s()]+\.[cm]?[tj]sx?)\((\d+),(\d+)\): error (TS\d+): ([^\n]*)/.exec(text);
-  if (tsError) return { file: tsError[1]!, line: Number(tsError[2]), column: Number(tsError[3]), message: `${tsError[5]!.trim()} (${tsError[4]})` };
-  // Runtime errors as explainCrash gives them: "TypeError: …\n  at src/a.ts:23:42"
-  const firstLine = text.split('\n')[0]!.trim();
-  const at = /(?:^|\s)at\s+(?:.*\()?([^\s()]+\.[cm]?[tj]sx?):(\d+):(\d+)/m.exec(text);
-  if (at) return { file: at[1]!, line: Number(at[2]), column: Number(at[3]), message: firstLine };
-  return { message: firstLine || '(no output)' };
-}
 
 /**
  * Lines explaining a crash to the learner: where, what, and the offending line with a caret.

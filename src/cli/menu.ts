@@ -6,9 +6,9 @@
 import * as readline from 'node:readline';
 
 import type { Kata } from '../kata/metadata';
-import { fingerprint } from './learner-files';
+import { fingerprint } from '../kata/learner-files';
 import { color, note } from './output';
-import { formatStatus, readProgress, statusOf, statusWidth } from './progress';
+import { formatStatus, readProgress, statusOf, statusWidth } from '../learner/progress';
 
 const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';

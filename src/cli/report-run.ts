@@ -10,7 +10,7 @@ import { findUncovered, lineRanges } from '../runner/uncovered';
 import { formatCrash } from './crash';
 import { kataCommand } from './command';
 import { color, fail, ok, say } from './output';
-import { currentStep } from './steps';
+import { currentStep } from '../learner/steps';
 
 /** Prints the summary; returns true when the kata is green and the coverage gate is met. */
 export function reportRun(kata: Kata, result: RunResult): boolean {

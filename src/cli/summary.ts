@@ -1,82 +1,16 @@
 /**
- * What a learner needs after a run, as data (`--json`) and as text: how many tests pass, the
- * next failing test with its message, the step it belongs to, the step they are on and whether
- * a hint is left for it. Used by `kata test` and `kata watch` alike.
+ * A run's verdict (src/learner/verdict.ts) as text for a terminal: how many tests pass, the next
+ * failing test with its message, the step it belongs to, the step the learner is on and whether
+ * a hint is left for it. Used by `kata test`, `kata check` and `kata watch` alike.
  */
 import type { Kata } from '../kata/metadata';
+import type { RunSummary } from '../learner/verdict';
 import { type Difference, describeDifference } from '../runner/difference';
-import type { RunResult, TestResult } from '../runner/run-kata';
 import { kataCommand } from './command';
-import { formatCrash, locateCrash, type CrashLocation } from './crash';
+import { formatCrash } from './crash';
 import { color, fail, note, ok } from './output';
-import { currentStep, failuresInOrder, isRegression, type NumberedStep, stepOfTest } from './steps';
 
-export interface StepInfo {
-  number: number;
-  id: string;
-  title: string;
-}
-
-export interface RunSummary {
-  kata: string;
-  passed: number;
-  failed: number;
-  pending: number;
-  total: number;
-  /** Every test ran and none failed. */
-  green: boolean;
-  /** `message` is the assertion's own; `differences`, for a failed deep-equal, where the values differ. */
-  nextFailing?: { fullTitle: string; file: string; message: string; differences?: Difference[]; step?: StepInfo; regression?: boolean };
-  /** The step to work on; absent when the kata is done. */
-  currentStep?: StepInfo & { hints: number; hintsShown: number };
-  coverageMet?: boolean;
-  crash?: CrashLocation & { text: string };
-  timedOut?: { seconds: number; lastTest?: string };
-}
-
-const info = (s: NumberedStep): StepInfo => ({ number: s.number, id: s.step.id, title: s.step.title });
-
-export interface SummaryContext {
-  hintsShown: Record<string, number>;
-  /** Whether the coverage gate is met: from this run, or from an earlier run of the same files; undefined if unknown. */
-  coverageMet?: boolean | undefined;
-  checkPassed?: boolean | undefined;
-}
-
-export function summarize(kata: Kata, result: Pick<RunResult, 'tests' | 'crash' | 'timedOut'>, context: SummaryContext): RunSummary {
-  const { hintsShown, coverageMet, checkPassed } = context;
-  const count = (state: TestResult['state']) => result.tests.filter((t) => t.state === state).length;
-  const passed = count('passed');
-  const failed = count('failed');
-  const total = result.tests.length;
-  const summary: RunSummary = {
-    kata: kata.name,
-    passed,
-    failed,
-    pending: count('pending'),
-    total,
-    green: !result.crash && !result.timedOut && total > 0 && failed === 0,
-  };
-  if (coverageMet !== undefined) summary.coverageMet = coverageMet;
-  const next = failuresInOrder(kata, result.tests)[0];
-  if (next) {
-    const step = stepOfTest(kata, next.fullTitle);
-    summary.nextFailing = {
-      fullTitle: next.fullTitle,
-      file: next.file,
-      message: next.message ?? '(no message)',
-      ...(next.differences ? { differences: next.differences } : {}),
-      ...(step ? { step: info(step) } : {}),
-      ...(isRegression(kata, next) ? { regression: true } : {}),
-    };
-  }
-  const evidence = { tests: result.tests, ...(coverageMet !== undefined ? { coverageMet } : {}), ...(checkPassed !== undefined ? { checkPassed } : {}) };
-  const current = result.crash || result.timedOut ? undefined : currentStep(kata, evidence);
-  if (current) summary.currentStep = { ...info(current), hints: current.step.hints.length, hintsShown: Math.min(hintsShown[current.step.id] ?? 0, current.step.hints.length) };
-  if (result.crash) summary.crash = { ...locateCrash(result.crash), text: result.crash };
-  if (result.timedOut) summary.timedOut = { seconds: result.timedOut.seconds, ...(result.timedOut.lastTest ? { lastTest: result.timedOut.lastTest } : {}) };
-  return summary;
-}
+export type { RunSummary } from '../learner/verdict';
 
 /** The summary as lines for a terminal. Coverage details are report-run's job; this says only whether the gate was met. */
 export function formatSummary(kata: Kata, s: RunSummary): string[] {

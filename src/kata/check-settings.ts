@@ -5,7 +5,7 @@
  *
  * The field is part of the kata format, so its schema lives here and src/kata imports nothing
  * from the check. The names a kata may use are listed here; what each rule means to the learner
- * is the check's business (src/check/rule-catalog.ts), and that catalog is typed by
+ * is the check's business (src/callback-hell/rule-catalog.ts), and that catalog is typed by
  * `CheckRuleName`, so the compiler keeps the two lists the same.
  *
  * @example

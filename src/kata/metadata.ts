@@ -329,7 +329,7 @@ const FIXES: Record<string, string> = {
   starterFailures: 'list the full titles of the tests the starter fails; `npx kata verify <kata>` prints the actual list.',
   coverage: 'give the gate as {"lines": 100, "branches": 100, "functions": 100, "statements": 100}.',
   wrong: 'each wrong refactoring needs "dir", "description" and "caughtBy" (titles of tests that catch it).',
-  check: '"check": {"rules": {...}} takes rule names from src/check/rule-catalog.ts, each "off", "error" or ["error", options].',
+  check: '"check": {"rules": {...}} takes rule names from src/callback-hell/rule-catalog.ts, each "off", "error" or ["error", options].',
   alternatives: 'each alternative needs "dir" and "description"; "failsCheck" (why it is still instructive) only if the callback-hell check rejects it.',
   requirements: 'each requirement needs "id", "source" (README.md, a learner file, or "catalog"), "text" (the sentence quoted), "tests" and "wrong".',
 };

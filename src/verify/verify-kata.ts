@@ -14,28 +14,33 @@
  *
  * @example
  * const report = await verifyKata(findKata('config-loader'));
- * report.checks.filter((c) => c.problems.length > 0);
+ * report.claims.filter((c) => c.problems.length > 0);
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pLimit from 'p-limit';
 
-import { checkKata } from '../check/check-kata';
-import { currentStep, stepOfTest } from '../cli/steps';
+import { checkKata } from '../callback-hell/check-kata';
+import { currentStep, stepOfTest } from '../learner/steps';
 import { implementationRoot, type Kata } from '../kata/metadata';
 import { quoteProblems } from '../kata/requirements';
 import { hasPatches, materializeVariant } from '../kata/variant-patches';
 import { type RunOptions, type RunResult, runKata, type TestResult } from '../runner/run-kata';
 
-import type { CheckKind } from './check-kinds';
+import type { ClaimKind } from './claim-kinds';
 
-export type { CheckKind } from './check-kinds';
+export type { ClaimKind } from './claim-kinds';
 
-export interface Check {
-  kind: CheckKind;
-  /** What was checked, for example `wrong refactoring .meta/wrong/forgot-return`. */
+/**
+ * One claim a kata makes about itself ("the starter fails exactly these tests", "this wrong
+ * refactoring is caught"), and whether a real run bore it out. Not to be confused with the
+ * callback-hell check (src/callback-hell) or `kata check` (tests + coverage + that check).
+ */
+export interface Claim {
+  kind: ClaimKind;
+  /** What the claim is about, for example `wrong refactoring .meta/wrong/forgot-return`. */
   subject: string;
-  /** Empty when the check passed; otherwise each line says what is wrong and how to fix it. */
+  /** Empty when the claim holds; otherwise each line says what is wrong and how to fix it. */
   problems: string[];
   /** Tests that failed in this run, with their messages. */
   failures: TestResult[];
@@ -43,14 +48,14 @@ export interface Check {
 
 export interface VerifyReport {
   kata: string;
-  checks: Check[];
+  claims: Claim[];
 }
 
 export interface VerifyOptions {
   /** Runs at the same time. Default 2 (the machines this runs on have two cores). */
   concurrency?: number;
   /** Only these kinds of check. Default: all. */
-  only?: CheckKind[];
+  only?: ClaimKind[];
   /**
    * Runs each wrong and alternative refactoring this many times (default 1): a verdict that
    * changes between runs is a defect, and the problems say in which runs it changed.
@@ -60,16 +65,16 @@ export interface VerifyOptions {
 
 export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { concurrency = 2, only, repeat = 1 } = options;
-  const wanted = (k: CheckKind) => !only || only.includes(k);
+  const wanted = (k: ClaimKind) => !only || only.includes(k);
   const { meta } = kata;
   const solution = path.join(kata.dir, meta.solution);
   const pinning = meta.pinningTests ? [`${meta.pinningTests}/**/*.test.ts`] : [];
 
-  const jobs: Array<() => Promise<Check>> = [];
-  if (wanted('format')) jobs.push(async () => checkFormat(kata));
-  if (wanted('structure')) jobs.push(() => checkStructure(kata));
-  if (wanted('starter')) jobs.push(() => run(kata, 'starter', 'starter (the learner\'s files as shipped)', {}, checkStarter));
-  if (wanted('solution')) jobs.push(() => run(kata, 'solution', `reference solution ${meta.solution}`, { implDirs: [solution], extraSpecs: pinning }, checkSolution));
+  const jobs: Array<() => Promise<Claim>> = [];
+  if (wanted('format')) jobs.push(async () => formatClaim(kata));
+  if (wanted('structure')) jobs.push(() => structureClaim(kata));
+  if (wanted('starter')) jobs.push(() => run(kata, 'starter', 'starter (the learner\'s files as shipped)', {}, judgeStarter));
+  if (wanted('solution')) jobs.push(() => run(kata, 'solution', `reference solution ${meta.solution}`, { implDirs: [solution], extraSpecs: pinning }, judgeSolution));
   if (wanted('step')) {
     for (const snapshot of stepSnapshots(kata)) {
       if (snapshot.implDirs.length === 0) {
@@ -100,20 +105,20 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
     for (const alt of meta.alternatives) {
       jobs.push(async () => {
         const tests = await repeated(repeat, () => run(kata, 'alternative', `alternative refactoring ${alt.dir}`, { implDirs: [path.join(kata.dir, alt.dir), solution], extraSpecs: pinning, coverage: false }, (_k, r) => allPass(r, 'a correct refactoring')));
-        return { ...tests, problems: [...tests.problems, ...(await checkAlternative(kata, alt))] };
+        return { ...tests, problems: [...tests.problems, ...(await alternativeStructureProblems(kata, alt))] };
       });
     }
   }
   const limit = pLimit(concurrency);
-  return { kata: kata.name, checks: await Promise.all(jobs.map((job) => limit(job))) };
+  return { kata: kata.name, claims: await Promise.all(jobs.map((job) => limit(job))) };
 }
 
 type Judge = (kata: Kata, result: RunResult) => string[];
 
 /** Runs a check `times` times in a row; its problems are those of every run, each run named. */
-async function repeated(times: number, once: () => Promise<Check>): Promise<Check> {
+async function repeated(times: number, once: () => Promise<Claim>): Promise<Claim> {
   if (times <= 1) return once();
-  const runs: Check[] = [];
+  const runs: Claim[] = [];
   for (let i = 0; i < times; i++) runs.push(await once());
   const bad = runs.map((c, i) => ({ c, i })).filter(({ c }) => c.problems.length > 0);
   const first = runs[0]!;
@@ -126,7 +131,7 @@ async function repeated(times: number, once: () => Promise<Check>): Promise<Chec
   };
 }
 
-async function run(kata: Kata, kind: CheckKind, subject: string, options: RunOptions, judge: Judge): Promise<Check> {
+async function run(kata: Kata, kind: ClaimKind, subject: string, options: RunOptions, judge: Judge): Promise<Claim> {
   let result: RunResult;
   try {
     result = await runKata(kata, options);
@@ -155,7 +160,7 @@ function kataTests(result: RunResult): TestResult[] {
   return result.tests.filter((t) => path.dirname(t.file) === 'test');
 }
 
-const checkStarter: Judge = (kata, result) => {
+const judgeStarter: Judge = (kata, result) => {
   const problems: string[] = [];
   const declared = new Set(kata.meta.starterFailures);
   const failed = result.tests.filter((t) => t.state === 'failed');
@@ -180,7 +185,7 @@ const checkStarter: Judge = (kata, result) => {
   return problems;
 };
 
-const checkSolution: Judge = (kata, result) => {
+const judgeSolution: Judge = (kata, result) => {
   const problems = allPass(result, 'the reference solution');
   for (const req of kata.meta.requirements) {
     for (const title of req.tests) {
@@ -201,7 +206,7 @@ function allPass(result: RunResult, what: string): string[] {
   return problems;
 }
 
-function checkFormat(kata: Kata): Check {
+function formatClaim(kata: Kata): Claim {
   const problems: string[] = [];
   if (kata.meta.requirements.length === 0) {
     problems.push('kata.json has no "requirements": list every requirement the README, the source comments and the catalog state, each with the tests that prove it and a wrong refactoring they catch (docs/authoring-katas.md, "Requirements").');
@@ -233,7 +238,7 @@ function checkFormat(kata: Kata): Check {
  * `kata solution` shows every alternative as a good answer, so each passes the callback-hell check
  * too, or says in `failsCheck` why it is shown although the check rejects it.
  */
-async function checkAlternative(kata: Kata, alt: Kata['meta']['alternatives'][number]): Promise<string[]> {
+async function alternativeStructureProblems(kata: Kata, alt: Kata['meta']['alternatives'][number]): Promise<string[]> {
   let variant: { dir: string; dispose: () => void };
   try {
     variant = materializeVariant(path.join(kata.dir, alt.dir), path.join(kata.dir, kata.meta.solution));
@@ -248,7 +253,7 @@ async function checkAlternative(kata: Kata, alt: Kata['meta']['alternatives'][nu
 }
 
 /** The callback-hell check must fail the starter (there is a pyramid to remove) and pass the reference. */
-async function checkStructure(kata: Kata): Promise<Check> {
+async function structureClaim(kata: Kata): Promise<Claim> {
   const [starter, reference] = await Promise.all([checkKata(kata), checkKata(kata, { dir: kata.meta.solution })]);
   const problems: string[] = [];
   if (starter.passed) problems.push('the starter passes the callback-hell check: the kata has no structure left to refactor, or its "check" settings turn off what it teaches.');

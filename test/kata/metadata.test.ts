@@ -197,7 +197,7 @@ describe('kata metadata: loadKata reports exactly what is wrong, where, and how 
       defect: 'an unknown rule in the callback-hell check settings',
       edit: (m) => (m.check = { rules: { 'no-callbacks-please': 'off' } }),
       problem: 'field "check.rules" has unknown key(s) "no-callbacks-please".',
-      fix: '"check": {"rules": {...}} takes rule names from src/check/rule-catalog.ts, each "off", "error" or ["error", options].',
+      fix: '"check": {"rules": {...}} takes rule names from src/callback-hell/rule-catalog.ts, each "off", "error" or ["error", options].',
     },
     {
       defect: 'a path that climbs out of the kata folder',

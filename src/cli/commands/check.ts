@@ -4,7 +4,7 @@ import type { Kata } from '../../kata/metadata';
 import { type RunResult, runKata } from '../../runner/run-kata';
 import { type Command, kataCommand } from '../command';
 import { color, say } from '../output';
-import { recordResult } from '../record-run';
+import { recordResult } from '../../learner/record-run';
 import { reportCoverage, reportRun } from '../report-run';
 import { resolveKata } from '../resolve-kata';
 import { formatSummary } from '../summary';
@@ -34,8 +34,8 @@ export const checkCommand: Command = {
  */
 export async function runFullCheck(kata: Kata, options: { json?: boolean } = {}): Promise<{ done: boolean }> {
   // Lazy: ESLint and TypeScript take a second to load, which `kata list` should not pay.
-  const { checkKata } = require('../../check/check-kata') as typeof import('../../check/check-kata');
-  const { formatCheck } = require('../../check/report-check') as typeof import('../../check/report-check');
+  const { checkKata } = require('../../callback-hell/check-kata') as typeof import('../../callback-hell/check-kata');
+  const { formatCheck } = require('../../callback-hell/report-check') as typeof import('../../callback-hell/report-check');
   // The structure check runs in this process while the tests run in a child: two cores, one wait.
   const structure = checkKata(kata);
   structure.catch(() => undefined); // awaited below; a crash of the tests must not leave it unhandled

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 
 import { type Command, UsageError } from '../command';
-import { formatHint, takeNextHint } from '../hints';
+import { formatHint, takeNextHint } from '../../learner/hints';
 import { note, say } from '../output';
-import { currentRecord } from '../record-run';
+import { currentRecord } from '../../learner/record-run';
 import { resolveKata } from '../resolve-kata';
 
 export const hintCommand: Command = {

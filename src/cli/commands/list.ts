@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 
 import { listKatas } from '../../kata/catalog';
 import { type Command, kataCommand } from '../command';
-import { fingerprint } from '../learner-files';
+import { fingerprint } from '../../kata/learner-files';
 import { color, note, say } from '../output';
-import { formatStatus, readProgress, statusOf, statusWidth } from '../progress';
+import { formatStatus, readProgress, statusOf, statusWidth } from '../../learner/progress';
 
 export const listCommand: Command = {
   name: 'list',

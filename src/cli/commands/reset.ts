@@ -7,8 +7,8 @@ import { KataFormatError } from '../../kata/errors';
 import { type Kata, KataMetaSchema, META_FILE } from '../../kata/metadata';
 import { type Command, UsageError } from '../command';
 import { color, note, say, warn } from '../output';
-import { updateProgress } from '../progress';
-import { changedFromStarter, newBackupDir, NoStarterError, resetToStarter, starterSource } from '../starter';
+import { updateProgress } from '../../learner/progress';
+import { changedFromStarter, newBackupDir, NoStarterError, resetToStarter, starterSource } from '../../learner/starter';
 
 export const resetCommand: Command = {
   name: 'reset',

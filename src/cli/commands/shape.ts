@@ -24,8 +24,8 @@ export const shapeCommand: Command = {
     });
     const kata = kataFromArgs(positionals[0]);
     // Lazy: ESLint and TypeScript take a second to load, which the other verbs should not pay.
-    const { checkKata } = require('../../check/check-kata') as typeof import('../../check/check-kata');
-    const { checkJson, formatCheck } = require('../../check/report-check') as typeof import('../../check/report-check');
+    const { checkKata } = require('../../callback-hell/check-kata') as typeof import('../../callback-hell/check-kata');
+    const { checkJson, formatCheck } = require('../../callback-hell/report-check') as typeof import('../../callback-hell/report-check');
     const result = await checkKata(kata, { ...(values.dir ? { dir: values.dir } : {}), typed: !values['no-types'] });
     say(...(values.json ? [checkJson(result)] : formatCheck(result)));
     return result.passed ? 0 : 1;

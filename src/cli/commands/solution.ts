@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { mirrorPath } from '../../kata/metadata';
 import { type Command, kataCommand } from '../command';
 import { color, note, say } from '../output';
-import { currentRecord } from '../record-run';
+import { currentRecord } from '../../learner/record-run';
 import { resolveKata } from '../resolve-kata';
 
 export const solutionCommand: Command = {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { runKata } from '../../runner/run-kata';
 import { type Command, UsageError } from '../command';
 import { say } from '../output';
-import { recordResult } from '../record-run';
+import { recordResult } from '../../learner/record-run';
 import { reportCoverage } from '../report-run';
 import { resolveKata } from '../resolve-kata';
 import { formatSummary } from '../summary';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 
 import { findKata, listKatas } from '../../kata/catalog';
 import { loadKata } from '../../kata/metadata';
-import { CHECK_KINDS, type CheckKind } from '../../verify/check-kinds';
+import { CLAIM_KINDS, type ClaimKind } from '../../verify/claim-kinds';
 import { type Command, UsageError } from '../command';
 import { fail, ok, say } from '../output';
 
@@ -15,14 +15,14 @@ export const verifyCommand: Command = {
     '  --update     write starterFailures in kata.json from a real run of the starter, and propose caughtBy\n' +
     '               additions (tests that also fail for a wrong refactoring); then verify\n' +
     '  --repeat N   run every wrong and alternative refactoring N times: each must get the same verdict every time\n' +
-    '  --only KIND  only these checks: format, structure, starter, solution, step, wrong, alternative',
+    '  --only KIND  only these claims: format, structure, starter, solution, step, wrong, alternative',
   async run(args) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, repeat: { type: 'string' }, only: { type: 'string' }, update: { type: 'boolean' } } });
     const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
     if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat takes a whole number of runs, 1 or more (got "${values.repeat}"): for example --repeat 10.`);
-    const only = values.only?.split(',').map((k) => k.trim()) as CheckKind[] | undefined;
-    const unknown = only?.filter((k) => !CHECK_KINDS.includes(k));
-    if (unknown?.length) throw new UsageError(`--only does not know ${unknown.map((k) => `"${k}"`).join(', ')}: use ${CHECK_KINDS.join(', ')}.`);
+    const only = values.only?.split(',').map((k) => k.trim()) as ClaimKind[] | undefined;
+    const unknown = only?.filter((k) => !CLAIM_KINDS.includes(k));
+    if (unknown?.length) throw new UsageError(`--only does not know ${unknown.map((k) => `"${k}"`).join(', ')}: use ${CLAIM_KINDS.join(', ')}.`);
     // Lazy: the verifier loads ESLint and TypeScript, which the other verbs should not pay.
     const { verifyKata } = require('../../verify/verify-kata') as typeof import('../../verify/verify-kata');
     const katas = positionals.length > 0 ? positionals.map((n) => findKata(n)) : listKatas();
@@ -43,11 +43,11 @@ export const verifyCommand: Command = {
       }
       const report = await verifyKata(kata, { repeat, ...(only ? { only } : {}) });
       reports.push(report);
-      for (const check of report.checks) {
-        problems += check.problems.length;
+      for (const claim of report.claims) {
+        problems += claim.problems.length;
         if (values.json) continue;
-        say(check.problems.length === 0 ? ok(`${kata.name}: ${check.subject}`) : fail(`${kata.name}: ${check.subject}`));
-        for (const p of check.problems) say(`    ${p}`);
+        say(claim.problems.length === 0 ? ok(`${kata.name}: ${claim.subject}`) : fail(`${kata.name}: ${claim.subject}`));
+        for (const p of claim.problems) say(`    ${p}`);
       }
     }
     if (values.json) say(JSON.stringify(reports, null, 2));

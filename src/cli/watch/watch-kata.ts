@@ -9,12 +9,12 @@ import * as readline from 'node:readline';
 
 import { type Kata, implementationRoot } from '../../kata/metadata';
 import { kataCommand } from '../command';
-import { formatHint, takeNextHint } from '../hints';
-import { testFiles } from '../learner-files';
+import { formatHint, takeNextHint } from '../../learner/hints';
+import { testFiles } from '../../kata/learner-files';
 import { color, note, warn } from '../output';
-import { recordResult } from '../record-run';
+import { recordResult } from '../../learner/record-run';
 import { formatSummary, type RunSummary } from '../summary';
-import { TestWorker, type WatchRun } from './test-worker';
+import { TestWorker, type WatchRun } from '../../runner/watch/test-worker';
 import { watchDirs } from './watch-dirs';
 
 export interface WatchOptions {

@@ -9,7 +9,7 @@
  */
 import type { Kata, KataStep } from '../kata/metadata';
 import { kataProgress, updateProgress } from './progress';
-import { color, note } from './output';
+import { color, note } from '../terminal/style';
 
 export interface HintView {
   step: KataStep;

@@ -14,7 +14,8 @@ import { z } from 'zod';
 
 import { REPO_ROOT } from '../kata/catalog';
 import type { Kata } from '../kata/metadata';
-import { color, warn } from './output';
+import { warn } from '../terminal/output';
+import { color } from '../terminal/style';
 
 export const PROGRESS_FILE = path.join(REPO_ROOT, '.kata-progress.json');
 

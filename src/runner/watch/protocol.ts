@@ -2,7 +2,7 @@
  * Messages between `kata watch` and its test worker (worker.ts), over the child_process IPC
  * channel. The worker stays alive between runs; each run is one `run` message and one `done`.
  */
-import type { TestResult } from '../../runner/run-kata';
+import type { TestResult } from '../run-kata';
 
 export type ToWorker =
   /** Run these test files (absolute) after forgetting every module loaded from `kataDir`. */

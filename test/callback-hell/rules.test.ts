@@ -5,8 +5,8 @@
 import { RuleTester } from 'eslint';
 import tseslint from 'typescript-eslint';
 
-import { noIndependentAwaitInLoop } from '../../src/check/rules/no-independent-await-in-loop';
-import { noPromiseConstructorAroundPromise } from '../../src/check/rules/no-promise-constructor-around-promise';
+import { noIndependentAwaitInLoop } from '../../src/callback-hell/rules/no-independent-await-in-loop';
+import { noPromiseConstructorAroundPromise } from '../../src/callback-hell/rules/no-promise-constructor-around-promise';
 
 const tester = new RuleTester({ languageOptions: { parser: tseslint.parser, sourceType: 'module', ecmaVersion: 2022 } });
 

@@ -16,8 +16,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 
 import type { Kata } from '../../kata/metadata';
-import { type RunResult, TS_LOADER } from '../../runner/run-kata';
-import { learnerFiles, testFiles } from '../learner-files';
+import { type RunResult, TS_LOADER } from '../run-kata';
+import { learnerFiles, testFiles } from '../../kata/learner-files';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** A watch run: runKata's data form, with how long it took and what the watchdog did. */

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { type Kata, implementationRoot } from '../kata/metadata';
+import { type Kata, implementationRoot } from './metadata';
 
 /** Where the learner writes tests of their own, relative to the kata folder. */
 export const LEARNER_TEST_DIR = path.join('test', 'mine');

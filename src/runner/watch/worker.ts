@@ -17,8 +17,8 @@ import Mocha = require('mocha');
 import * as path from 'node:path';
 
 import { mochaHooks } from '../../harness/root-hooks';
-import { noteDifferences } from '../../runner/difference';
-import { parseMochaJson } from '../../runner/run-kata';
+import { noteDifferences } from '../difference';
+import { parseMochaJson } from '../run-kata';
 import { compileFile } from '../../../bin/ts-cache';
 import type { FromWorker, ToWorker } from './protocol';
 

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 
 import { REPO_ROOT } from '../kata/catalog';
 import type { Kata } from '../kata/metadata';
-import { filesUnder, learnerDirs } from './learner-files';
+import { filesUnder, learnerDirs } from '../kata/learner-files';
 
 export const BACKUP_DIR = path.join(REPO_ROOT, '.kata-backups');
 

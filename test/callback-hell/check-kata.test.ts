@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 
-import { checkKata, filesToCheck } from '../../src/check/check-kata';
-import { formatCheck } from '../../src/check/report-check';
+import { checkKata, filesToCheck } from '../../src/callback-hell/check-kata';
+import { formatCheck } from '../../src/callback-hell/report-check';
 import { findKata } from '../../src/kata/catalog';
 import type { Kata } from '../../src/kata/metadata';
 

@@ -9,9 +9,9 @@
  */
 import type { Kata } from '../kata/metadata';
 import { type RunResult, runKata } from '../runner/run-kata';
-import { fingerprint } from './learner-files';
+import { fingerprint } from '../kata/learner-files';
 import { kataProgress, readProgress, type RunRecord, updateProgress } from './progress';
-import { type RunSummary, summarize } from './summary';
+import { type RunSummary, summarize } from './verdict';
 
 export interface Recorded {
   summary: RunSummary;

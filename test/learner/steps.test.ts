@@ -6,8 +6,9 @@
 import { expect } from 'chai';
 import { stripVTControlCharacters } from 'node:util';
 
-import { currentStep, isRegression } from '../../src/cli/steps';
-import { formatSummary, summarize } from '../../src/cli/summary';
+import { currentStep, isRegression } from '../../src/learner/steps';
+import { formatSummary } from '../../src/cli/summary';
+import { summarize } from '../../src/learner/verdict';
 import type { Kata } from '../../src/kata/metadata';
 import type { TestResult } from '../../src/runner/run-kata';
 

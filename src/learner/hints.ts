@@ -8,11 +8,16 @@
  * h.isNew;   // false once all of them were shown (they are shown again)
  */
 import type { Kata, KataStep } from '../kata/metadata';
-import { kataProgress, updateProgress } from './progress';
+import { kataProgress, readProgress, updateProgress } from './progress';
 import { color, note } from '../terminal/style';
 
 export interface HintView {
   step: KataStep;
+  /**
+   * For a step with no tests of its own (pinning the legacy behaviour): the code the learner's
+   * last run with coverage left unreached, which is where that step's work is.
+   */
+  uncovered?: string[];
   /** 1-based. */
   stepNumber: number;
   /** The hints seen so far, including the one just taken. */
@@ -33,7 +38,8 @@ export function takeNextHint(kata: Kata, stepId: string): HintView {
     progress.katas[kata.name] = { ...entry, hintsShown: { ...entry.hintsShown, [stepId]: Math.min(seen + 1, step.hints.length) } };
   });
   const isNew = seen < step.hints.length;
-  return { step, stepNumber: index + 1, shown: step.hints.slice(0, isNew ? seen + 1 : step.hints.length), total: step.hints.length, isNew };
+  const uncovered = step.suite === undefined || index === 0 ? kataProgress(readProgress(), kata).lastRun?.uncovered : undefined;
+  return { step, stepNumber: index + 1, shown: step.hints.slice(0, isNew ? seen + 1 : step.hints.length), total: step.hints.length, isNew, ...(uncovered?.length ? { uncovered } : {}) };
 }
 
 /** The hint for a terminal: earlier ones dimmed, the new one plain. */
@@ -44,6 +50,7 @@ export function formatHint(kata: Kata, h: HintView): string[] {
     const latest = i === h.shown.length - 1 && h.isNew;
     out.push(latest ? `${color.cyan(label)} ${text}` : note(`${label} ${text}`));
   });
+  if (h.uncovered) out.push('', `${color.cyan('Not reached by any test in your last run:')} ${h.uncovered.join('; ')}. That is the behaviour left to pin.`);
   out.push(
     '',
     h.isNew && h.shown.length < h.total

@@ -33,6 +33,8 @@ const RunRecordSchema = z.object({
   broken: z.boolean().optional(),
   /** Id of the step the learner was on; absent when done or unknown. */
   currentStep: z.string().optional(),
+  /** Code no test reached in that run, as "src/x.ts lines 3-5; branches on lines 7": absent without coverage. */
+  uncovered: z.array(z.string()).optional(),
 });
 
 const KataProgressSchema = z.object({

@@ -8,7 +8,8 @@
  * summary.nextFailing?.step?.title; // 'Write the promise API'
  */
 import type { Kata } from '../kata/metadata';
-import { type RunResult, runKata } from '../runner/run-kata';
+import { type CoverageReport, type RunResult, runKata } from '../runner/run-kata';
+import { findUncovered, lineRanges } from '../runner/uncovered';
 import { fingerprint } from '../kata/learner-files';
 import { kataProgress, readProgress, type RunRecord, updateProgress } from './progress';
 import { type RunSummary, summarize } from './verdict';
@@ -42,12 +43,25 @@ export function recordResult(kata: Kata, result: Pick<RunResult, 'tests' | 'cras
     ...(coverageMet !== undefined ? { coverageMet } : {}),
     ...(checked !== undefined ? { checkPassed: checked } : {}),
     ...(broken ? { broken } : {}),
+    ...(result.coverage && !broken ? { uncovered: describeUncovered(kata, result.coverage) } : same?.uncovered ? { uncovered: same.uncovered } : {}),
     ...(summary.currentStep ? { currentStep: summary.currentStep.id } : broken && previous?.currentStep ? { currentStep: previous.currentStep } : {}),
   };
   updateProgress((progress) => {
     progress.katas[kata.name] = { ...kataProgress(progress, kata), lastRun: record };
   });
   return { summary, record };
+}
+
+/** What the coverage report says never ran, one line per file, as the learner's README names the files. */
+function describeUncovered(kata: Kata, coverage: CoverageReport): string[] {
+  if (coverage.shortfalls.length === 0) return [];
+  try {
+    return findUncovered(coverage.detailFile, kata.dir).map((u) =>
+      [`${u.file}`, u.lines.length ? `lines ${lineRanges(u.lines)}` : '', u.branchLines.length ? `branches on lines ${lineRanges(u.branchLines)}` : ''].filter(Boolean).join(' ').replace(/ (lines .*) (branches)/, ' $1; $2'),
+    );
+  } catch {
+    return []; // a report that cannot be read: nothing to tell, the run's own output said so
+  }
 }
 
 /**

@@ -67,6 +67,9 @@ describe('kata: a learner\'s way through a kata', function () {
     const first = await box.kata(['hint', KATA]);
     expect(first.code).to.equal(0);
     expect(first.stdout).to.include(`Hint 1 of ${step.hints.length}: ${step.hints[0]}`);
+    // On the starter the learner is on step 1 (pinning): the hint says where the unpinned code is.
+    expect(current).to.equal(meta.steps[0]!.id);
+    expect(first.stdout).to.match(/Not reached by any test in your last run: src\/config-loader\.ts lines [\d, -]+.*\. That is the behaviour left to pin\./);
     // From inside the kata folder the name can be left out.
     const second = await box.kata(['hint'], { cwd: box.file(KATA, 'src') });
     expect(second.stdout).to.include(`Hint 1 of ${step.hints.length}: ${step.hints[0]}`).and.include(`Hint 2 of ${step.hints.length}: ${step.hints[1]}`);

@@ -11,6 +11,7 @@
  * Usage: node scripts/typecheck.js        (exit 1 and tsc's diagnostics when there are errors)
  */
 'use strict';
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const ts = require('typescript');
@@ -62,13 +63,23 @@ function commonRoot(files) {
   return dirs[0].slice(0, n).join(path.sep) || '.';
 }
 
+/** A source file made from a patch, with the content version the incremental builder compares. */
+function virtualSourceFile(file, text, languageVersion) {
+  const sf = ts.createSourceFile(file, text, languageVersion, true);
+  sf.version = createHash('sha256').update(text).digest('hex');
+  return sf;
+}
+
 function main() {
   const configFile = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   if (configFile.error) return report([configFile.error]);
   const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, ROOT);
   if (parsed.errors.length) return report(parsed.errors);
-  const options = parsed.options;
-  const host = ts.createCompilerHost(options);
+  // Incremental: the build info kept under node_modules/.cache lets a rerun skip what did not
+  // change (tsc's own bookkeeping, sound across files); a fresh clone simply has none yet. One
+  // file per checkout: a copy that shares this node_modules (a test's sandbox) keeps its own.
+  const options = { ...parsed.options, incremental: true, tsBuildInfoFile: path.join(ROOT, 'node_modules', '.cache', 'typecheck', `${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.tsbuildinfo`) };
+  const host = ts.createIncrementalCompilerHost(options);
 
   // A variant's patches (<file>.ts.patch) are checked as the files they make: the file of the
   // same name in the layer under the variant, with the patch applied.
@@ -92,7 +103,7 @@ function main() {
   host.fileExists = (f) => virtual.has(path.resolve(f)) || fileExists.call(host, f);
   host.readFile = (f) => virtual.get(path.resolve(f)) ?? readFile.call(host, f);
   host.getSourceFile = (f, languageVersion, onError, shouldCreate) =>
-    virtual.has(path.resolve(f)) ? ts.createSourceFile(f, virtual.get(path.resolve(f)), languageVersion, true) : getSourceFile.call(host, f, languageVersion, onError, shouldCreate);
+    virtual.has(path.resolve(f)) ? virtualSourceFile(f, virtual.get(path.resolve(f)), languageVersion) : getSourceFile.call(host, f, languageVersion, onError, shouldCreate);
   const cache = ts.createModuleResolutionCache(ROOT, (f) => f, options);
 
   host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, opts, containingSourceFile) =>
@@ -113,8 +124,9 @@ function main() {
     });
 
   const rootNames = [...parsed.fileNames, ...[...virtual.keys()].filter((f) => !parsed.fileNames.includes(f))];
-  const program = ts.createProgram({ rootNames, options, host });
-  const diagnostics = ts.getPreEmitDiagnostics(program);
+  const builder = ts.createIncrementalProgram({ rootNames, options, host });
+  const diagnostics = [...builder.getConfigFileParsingDiagnostics(), ...builder.getOptionsDiagnostics(), ...builder.getGlobalDiagnostics(), ...builder.getSyntacticDiagnostics(), ...builder.getSemanticDiagnostics()];
+  builder.emit(); // with noEmit, writes only the build info
   const meta = rootNames.filter((f) => f.includes(`${path.sep}.meta${path.sep}`)).length;
   if (diagnostics.length) return report(diagnostics);
   console.log(`typecheck: ${rootNames.length} files, ${meta} of them under katas/*/.meta (${virtual.size} made from patches), no errors.`);

@@ -90,6 +90,24 @@ describe('variant patches in a kata: scripts/variant-patch.js and the verifier',
     expect(broken.stdout).to.include('no longer applies to');
     fs.writeFileSync(reference, original);
 
+    // The type check sees the file the patch makes, and a type error in it.
+    const typecheck = () => {
+      try {
+        return { code: 0, out: execFileSync(process.execPath, [path.join(box.root, 'scripts', 'typecheck.js')], { cwd: box.root, encoding: 'utf8' }) };
+      } catch (err) {
+        return { code: 1, out: String((err as { stdout?: string }).stdout) };
+      }
+    };
+    expect(typecheck().out).to.match(/\(\d+ made from patches\), no errors\./);
+    const planted = box.file(KATA, '.meta', 'wrong', 'zz-type-error');
+    fs.mkdirSync(planted);
+    const referenceText = fs.readFileSync(reference, 'utf8');
+    fs.writeFileSync(path.join(planted, `${files[0]!}.patch`), makeVariantPatch(files[0]!, referenceText, `${referenceText}export const planted: number = 'not a number';\n`));
+    const failed = typecheck();
+    expect(failed.code).to.equal(1);
+    expect(failed.out).to.include(`zz-type-error/${files[0]!}`).and.include("Type 'string' is not assignable to type 'number'");
+    fs.rmSync(planted, { recursive: true });
+
     script(variant, '--expand');
     expect(new Map(fs.readdirSync(variant).map((f) => [f, fs.readFileSync(path.join(variant, f), 'utf8')]))).to.deep.equal(before);
   });

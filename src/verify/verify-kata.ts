@@ -57,7 +57,7 @@ export interface VerifyOptions {
   /** Only these kinds of check. Default: all. */
   only?: ClaimKind[];
   /**
-   * Runs each wrong and alternative refactoring this many times (default 1): a verdict that
+   * Runs each wrong and alternative refactoring and step snapshot this many times (default 1): a verdict that
    * changes between runs is a defect, and the problems say in which runs it changed.
    */
   repeat?: number;
@@ -84,7 +84,7 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
       jobs.push(() =>
         // Coverage decides only whether step 1 (pinning) is finished; after step n >= 2 the
         // learner has moved on, which the tests alone show. A run without c8 is cheaper.
-        run(kata, 'step', snapshot.subject, { implDirs: snapshot.implDirs, extraSpecs: pinning, coverage: snapshot.number === 1 }, (k, r) => judgeStep(k, r, snapshot.number)),
+        repeated(repeat, () => run(kata, 'step', snapshot.subject, { implDirs: snapshot.implDirs, extraSpecs: pinning, coverage: snapshot.number === 1 }, (k, r) => judgeStep(k, r, snapshot.number))),
       );
     }
   }

@@ -14,7 +14,7 @@ export const verifyCommand: Command = {
     '  With no kata, verifies them all.\n' +
     '  --update     write starterFailures in kata.json from a real run of the starter, and propose caughtBy\n' +
     '               additions (tests that also fail for a wrong refactoring); then verify\n' +
-    '  --repeat N   run every wrong and alternative refactoring N times: each must get the same verdict every time\n' +
+    '  --repeat N   run every wrong and alternative refactoring and step snapshot N times: each must get the same verdict every time\n' +
     '  --only KIND  only these claims: format, structure, starter, solution, step, wrong, alternative',
   async run(args) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, repeat: { type: 'string' }, only: { type: 'string' }, update: { type: 'boolean' } } });

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * `npm run mutation [-- kata...]`: mutation testing of each kata's tests against its reference
+ * solution, with Stryker (the 9.x line, which runs on every Node line the library supports).
+ * Stryker changes the reference one small way at a time (a condition flipped, a call removed, a
+ * string emptied) and runs the kata's tests; a mutant the tests do not notice "survives". The
+ * score is the share killed. Goal: 90% per kata; each survivor either gets a test or is listed
+ * in the kata's .meta/equivalent-mutants.json with one line saying why no test can tell it apart.
+ *
+ * Stryker's command runner runs scripts/mutation-run.js for each mutant (the same runner `kata
+ * verify` uses, without coverage), so mutants in worker files are tested through real workers.
+ *
+ * Prints, per kata: mutants, killed, survived (with file:line and the mutation), timed out, the
+ * score; writes bench-results/mutation-<kata>.json.
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const KATAS = path.join(ROOT, 'katas');
+
+function kataNames() {
+  return fs.readdirSync(KATAS).filter((n) => fs.existsSync(path.join(KATAS, n, 'kata.json'))).sort();
+}
+
+/** Survivors a kata author has shown to be equivalent: "file:line:mutator" -> why. */
+function equivalents(kata) {
+  const file = path.join(KATAS, kata, '.meta', 'equivalent-mutants.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).mutants ?? {} : {};
+}
+
+async function mutate(kata) {
+  const { Stryker } = await import('@stryker-mutator/core');
+  const meta = JSON.parse(fs.readFileSync(path.join(KATAS, kata, 'kata.json'), 'utf8'));
+  const solution = path.join('katas', kata, meta.solution);
+  const out = path.join(ROOT, 'bench-results', `mutation-${kata}.json`);
+  const stryker = new Stryker({
+    mutate: [`${solution}/**/*.ts`],
+    testRunner: 'command',
+    commandRunner: { command: `node scripts/mutation-run.js ${kata}` },
+    coverageAnalysis: 'off',
+    checkers: [],
+    concurrency: 2,
+    // Copy only what a run needs: the library and this kata (node_modules is symlinked).
+    ignorePatterns: ['/*', '!/bin', '!/src', '!/scripts', '!/package.json', '!/tsconfig.json', '!/katas', '/katas/*', `!/katas/${kata}`, '/bench-results'],
+    tempDirName: path.join('node_modules', '.cache', 'stryker-tmp'),
+    cleanTempDir: 'always',
+    timeoutMS: 20_000,
+    timeoutFactor: 2,
+    reporters: ['json', 'progress'],
+    jsonReporter: { fileName: out },
+    logLevel: 'warn',
+    disableTypeChecks: true,
+  });
+  const results = await stryker.runMutationTest();
+  return { results, out };
+}
+
+function summarize(kata, results) {
+  const known = equivalents(kata);
+  const counts = { Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 };
+  const survivors = [];
+  for (const r of results) {
+    counts[r.status] = (counts[r.status] ?? 0) + 1;
+    if (r.status === 'Survived' || r.status === 'NoCoverage') {
+      const key = `${path.relative(path.join(KATAS, kata), path.resolve(ROOT, r.fileName))}:${r.location.start.line}:${r.mutatorName}`;
+      survivors.push({ key, replacement: r.replacement, equivalent: known[key] });
+    }
+  }
+  const equivalent = survivors.filter((s) => s.equivalent).length;
+  const valid = results.length - counts.CompileError - counts.RuntimeError - counts.Ignored;
+  const killed = counts.Killed + counts.Timeout;
+  const score = valid === 0 ? 0 : (100 * killed) / Math.max(1, valid - equivalent);
+  return { kata, mutants: results.length, ...counts, equivalent, score: Math.round(score * 10) / 10, survivors };
+}
+
+async function main(args) {
+  const wanted = args.length > 0 ? args : kataNames();
+  const unknown = wanted.filter((k) => !kataNames().includes(k));
+  if (unknown.length) {
+    console.error(`mutation: no kata named ${unknown.join(', ')}; the katas are ${kataNames().join(', ')}.`);
+    return 2;
+  }
+  fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  const rows = [];
+  for (const kata of wanted) {
+    const started = Date.now();
+    const { results } = await mutate(kata);
+    const row = summarize(kata, results);
+    rows.push(row);
+    console.log(`\n${kata}: ${row.mutants} mutants, ${row.Killed} killed, ${row.Timeout} timed out, ${row.Survived} survived, ${row.NoCoverage} not reached, ${row.equivalent} known equivalent: score ${row.score}% (${Math.round((Date.now() - started) / 1000)} s)`);
+    for (const s of row.survivors) console.log(`  ${s.equivalent ? 'equivalent' : 'SURVIVED  '} ${s.key}  ->  ${JSON.stringify(s.replacement).slice(0, 100)}${s.equivalent ? `  (${s.equivalent})` : ''}`);
+  }
+  console.log('\nkata'.padEnd(26) + 'mutants  killed  survived  score');
+  for (const r of rows) console.log(`${r.kata.padEnd(25)} ${String(r.mutants).padStart(7)} ${String(r.Killed + r.Timeout).padStart(7)} ${String(r.Survived + r.NoCoverage - r.equivalent).padStart(9)}  ${r.score}%`);
+  fs.writeFileSync(path.join(ROOT, 'bench-results', 'mutation.json'), JSON.stringify(rows, null, 2));
+  return rows.every((r) => r.score >= 90) ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 2;
+  },
+);

@@ -22,7 +22,7 @@ const KATAS = {
 };
 const BOUNDARIES = {
   harness: {
-    regex: climbsInto('cli', 'runner', 'verify', 'callback-hell', 'kata', 'learner'),
+    regex: climbsInto('cli', 'runner', 'verify', 'callback-hell', 'kata', 'learner', 'dojo'),
     message:
       'Folder boundary: src/harness (the test kit kata tests stand on) imports no CLI, runner, verify, callback-hell, kata ' +
       'or learner code. Every kata test imports the harness, so it must stay a leaf: the tools that run the tests ' +
@@ -55,8 +55,14 @@ const BOUNDARIES = {
       'Folder boundary: src/learner (the learner\'s state: progress, steps, hints, the verdict of a run) imports no CLI or ' +
       'verify code. It turns results into a verdict and records it; presenting it (terminal, --json) is the CLI\'s job.',
   },
+  dojo: {
+    regex: climbsInto('cli', 'verify'),
+    message:
+      'Folder boundary: src/dojo (the dojo: run journal, timebox, report, the board and its client) imports no CLI or ' +
+      'verify code. The `kata dojo` and `kata board` commands in src/cli present it.',
+  },
   terminal: {
-    regex: climbsInto('cli', 'runner', 'verify', 'callback-hell', 'kata', 'harness', 'learner'),
+    regex: climbsInto('cli', 'runner', 'verify', 'callback-hell', 'kata', 'harness', 'learner', 'dojo'),
     message:
       'Folder boundary: src/terminal (terminal styling and output shared by every folder) imports no other library folder: ' +
       'every folder may use it, so it depends on none of them.',

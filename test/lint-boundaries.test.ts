@@ -19,6 +19,7 @@ const RULES = {
   kata: ['Folder boundary: src/kata (the kata format: metadata schema and loader, catalog, the learner\'s files) imports no CLI, callback-hell, runner, verify or learner code.', 'makes a cycle'],
   'callback-hell': ['Folder boundary: src/callback-hell (the callback-hell check: ESLint rules, scorecard, pyramid) imports no CLI, learner, runner or verify code.', 'the caller prints them'],
   runner: ['Folder boundary: src/runner (runs a kata\'s tests, once or in watch mode, and returns the results as data) imports no CLI, learner, verify or callback-hell code.', 'run (here) -> verdict and record (src/learner) -> present (src/cli)'],
+  dojo: ['Folder boundary: src/dojo (the dojo: run journal, timebox, report, the board and its client) imports no CLI or verify code.', 'present it'],
   learner: ['Folder boundary: src/learner (the learner\'s state: progress, steps, hints, the verdict of a run) imports no CLI or verify code.', 'presenting it (terminal, --json) is the CLI\'s job'],
   terminal: ['Folder boundary: src/terminal (terminal styling and output shared by every folder) imports no other library folder:', 'depends on none of them'],
   katas: ['Folder boundary: nothing in src/ imports from katas/.', 'knows no particular kata'],
@@ -57,13 +58,18 @@ const breaches: Array<{ file: string; target: string; rule: RuleName }> = [
     target: `../${t}`,
     rule: 'learner' as const,
   })),
-  ...['cli/output', 'callback-hell/report-check', 'kata/metadata', 'harness', 'learner/progress'].map((t) => ({
+  ...['cli/output', 'verify/verify-kata'].map((t) => ({
+    file: 'src/dojo/planted.ts',
+    target: `../${t}`,
+    rule: 'dojo' as const,
+  })),
+  ...['cli/output', 'callback-hell/report-check', 'kata/metadata', 'harness', 'learner/progress', 'dojo/journal'].map((t) => ({
     file: 'src/terminal/planted.ts',
     target: `../${t}`,
     rule: 'terminal' as const,
   })),
   // Every folder: a later config block replaces an earlier one's options, so each must keep this rule.
-  ...['harness', 'kata', 'callback-hell', 'terminal', 'cli', 'runner', 'verify', 'learner'].flatMap((folder) => [
+  ...['harness', 'kata', 'callback-hell', 'terminal', 'cli', 'runner', 'verify', 'learner', 'dojo'].flatMap((folder) => [
     { file: `src/${folder}/planted.ts`, target: '../../katas/config-loader/src/config-loader', rule: 'katas' as const },
     { file: `src/${folder}/planted.ts`, target: '@callback-katas/config-loader', rule: 'katas' as const },
   ]),
@@ -98,6 +104,7 @@ const legal: Array<{ file: string; code: string }> = [
       "export { verifyKata } from '../verify/verify-kata';\nexport type { Kata } from '../kata/metadata';\nexport { summarize } from '../learner/verdict';\n",
   },
   { file: 'src/verify/planted.ts', code: "export { checkKata } from '../callback-hell/check-kata';\nexport { runKata } from '../runner/run-kata';\nexport { currentStep } from '../learner/steps';\n" },
+  { file: 'src/dojo/planted.ts', code: "export type { RunSummary } from '../learner/verdict';\nexport { REPO_ROOT } from '../kata/catalog';\nexport { checkKata } from '../callback-hell/check-kata';\n" },
   { file: 'src/terminal/planted.ts', code: "export { default as pc } from 'picocolors';\n" },
 ];
 

@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import { listKatas } from '../kata/catalog';
 import { KataFormatError, UnknownKataError } from '../kata/errors';
 import { type Command, kataCommand, UsageError } from './command';
+import { boardCommand } from './commands/board';
 import { checkCommand } from './commands/check';
+import { doctorCommand } from './commands/doctor';
+import { dojoCommand } from './commands/dojo';
 import { hintCommand } from './commands/hint';
 import { listCommand } from './commands/list';
 import { nextCommand } from './commands/next';
@@ -32,6 +35,9 @@ export const COMMANDS: readonly Command[] = [
   resetCommand,
   tryCommand,
   shapeCommand,
+  dojoCommand,
+  boardCommand,
+  doctorCommand,
   verifyCommand,
 ];
 

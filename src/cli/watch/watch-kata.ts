@@ -26,6 +26,12 @@ export interface WatchOptions {
   debounceMs?: number;
   /** Runs a full check (coverage + callback-hell check) for the `c` key; resolves with its output lines printed. */
   fullCheck?: (kata: Kata) => Promise<unknown>;
+  /** Called with each run's verdict once it is recorded (a dojo journals it). */
+  onRun?: (summary: RunSummary) => void;
+  /** Lines shown above each run's summary (a dojo's clock and rotation). */
+  banner?: () => string[];
+  /** Stops watching, as q would (a dojo's timebox running out). */
+  signal?: AbortSignal;
 }
 
 const CLEAR = '\x1b[2J\x1b[H';
@@ -59,7 +65,9 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
         write(`${JSON.stringify({ event: 'run', run: runs, ms: result.ms, ...(result.loadMs !== undefined ? { loadMs: result.loadMs } : {}), summary, ...(result.restarted ? { restarted: result.restarted } : {}), output: result.output })}\n`);
         return;
       }
+      const banner = options.banner?.() ?? [];
       const lines = [
+        ...banner,
         color.bold(`Watching ${kata.name}`) + note(` · run ${runs} · ${new Date().toLocaleTimeString()} · ${result.ms} ms${result.loadMs !== undefined ? ` (loading ${result.loadMs})` : ''}`),
         '',
         ...formatSummary(kata, summary),
@@ -92,6 +100,7 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
           const { summary } = recordResult(kata, result);
           last = summary;
           show(result, summary);
+          options.onRun?.(summary);
         } while (again && !closing);
       } finally {
         running = false;
@@ -158,6 +167,9 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
       process.stdin.resume();
     }
 
+    const onAbort = () => stop(0);
+    if (options.signal?.aborted) queueMicrotask(onAbort);
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     const onSignal = (signal: NodeJS.Signals) => stop(signal === 'SIGINT' ? 130 : 143);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -170,6 +182,7 @@ export function watchKata(kata: Kata, options: WatchOptions = {}): Promise<numbe
       worker.stop();
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
+      options.signal?.removeEventListener('abort', onAbort);
       if (keys) {
         process.stdin.removeListener('keypress', onKey);
         process.stdin.setRawMode(false);

@@ -15,6 +15,7 @@ import { hintCommand } from './commands/hint';
 import { listCommand } from './commands/list';
 import { nextCommand } from './commands/next';
 import { resetCommand } from './commands/reset';
+import { reviewCommand } from './commands/review';
 import { shapeCommand } from './commands/shape';
 import { solutionCommand } from './commands/solution';
 import { testCommand } from './commands/test';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   resetCommand,
   tryCommand,
   shapeCommand,
+  reviewCommand,
   dojoCommand,
   boardCommand,
   doctorCommand,

@@ -7,6 +7,8 @@
  * - each known-wrong refactoring fails, among others, the tests said to catch it;
  * - each alternative correct refactoring passes every test (the tests do not overfit one answer);
  * - every kata test belongs to a step, and the starter says where the work is (a TODO);
+ * - the review answer key fits the starter (lines that exist and hold the code each defect
+ *   names, a test failing on the starter that exposes it);
  * - every requirement in the kata's table quotes the kata, names tests that exist, and is broken
  *   by a wrong refactoring those tests catch;
  * - each step snapshot (`.meta/steps/<n>/`, the learner's files at the end of step n) passes the
@@ -24,6 +26,7 @@ import { checkKata } from '../callback-hell/check-kata';
 import { currentStep, stepOfTest } from '../learner/steps';
 import { implementationRoot, type Kata } from '../kata/metadata';
 import { quoteProblems } from '../kata/requirements';
+import { reviewKeyProblems } from '../kata/review-key';
 import { hasPatches, materializeVariant } from '../kata/variant-patches';
 import { type RunOptions, type RunResult, runKata, type TestResult } from '../runner/run-kata';
 
@@ -214,6 +217,7 @@ function formatClaim(kata: Kata): Claim {
     problems.push('kata.json has no "requirements": list every requirement the README, the source comments and the catalog state, each with the tests that prove it and a wrong refactoring they catch (docs/authoring-katas.md, "Requirements").');
   }
   problems.push(...quoteProblems(kata));
+  problems.push(...reviewKeyProblems(kata));
   problems.push(...copiedFiles(kata));
   problems.push(...patchProblems(kata));
   for (const n of misplacedSnapshots(kata)) problems.push(`.meta/steps/${n} is a snapshot of no step between 1 and ${kata.meta.steps.length - 1} (the last step's snapshot is the reference solution).`);

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The board's page in a real browser (Debian's chromium, driven by playwright-core): two teams
  * post runs, and the page shows each team's lights in the order of its runs, its step and its

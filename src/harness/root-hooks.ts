@@ -14,6 +14,7 @@ import type { Context, RootHookObject } from 'mocha';
 import { fsFaults } from './fs-faults';
 import { findLeaks, takeSnapshot, terminateWorkersSince, type ResourceSnapshot } from './leaks';
 import { messages } from './messages';
+import { whenQuiet } from './quiet';
 
 const reported = new WeakSet<Promise<unknown>>();
 const pendingFailures: Error[] = [];
@@ -64,6 +65,24 @@ function explainingListener(err: unknown, origin?: unknown): void {
   for (const listener of mochaListeners) listener.call(process, explanation, origin);
 }
 
+const realSetTimeout = setTimeout;
+/**
+ * The longest the hooks wait for a test's leftover work to finish. A bound, not a verdict: work
+ * that outlives it is still reported as left running; only what it does later is no longer
+ * pinned on this test.
+ */
+const DRAIN_LIMIT_MS = 2000;
+
+/** Resolves once nothing is left running but long-lived handles (a leaked server, a timer), or at the limit. */
+async function drain(): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = realSetTimeout(resolve, DRAIN_LIMIT_MS);
+  });
+  await Promise.race([whenQuiet({ handles: 'ignore' }), limit]);
+  clearTimeout(timer);
+}
+
 /** Waits one turn of the event loop, so closes requested at the end of a test can complete. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -88,15 +107,26 @@ export const mochaHooks: RootHookObject = {
     before = await takeSnapshot();
   },
   async afterEach(this: Context) {
+    // Room for draining leftover work (below) on top of the usual time for this hook.
+    const allowed = this.timeout();
+    if (allowed > 0) this.timeout(allowed + DRAIN_LIMIT_MS);
     fsFaults.reset();
     await nextTurn();
-    const failures = pendingFailures.splice(0);
+    const failures: Error[] = [];
     if (before && process.env.KATA_LEAK_CHECK !== 'off') {
       const leaks = findLeaks(before, await takeSnapshot());
-      if (leaks.length > 0) failures.push(new Error(messages.leaked(leaks)));
+      if (leaks.length > 0) {
+        failures.push(new Error(messages.leaked(leaks)));
+        // Work still running (a promise nobody awaited) must finish here, not during the next
+        // test: whatever it does on the way (a rejection nobody handles, an escaped error) is
+        // this test's, and the next test starts from a quiet process. The same code then gets
+        // the same verdict on every run, whichever test happens to run next.
+        await drain();
+      }
       // Reported; now stop them, or a leaked worker keeps the whole run alive (no --exit here).
       await terminateWorkersSince(before);
     }
+    failures.unshift(...pendingFailures.splice(0));
     if (failures.length > 0 && this.currentTest?.state !== 'failed') {
       const err = failures.length === 1 ? failures[0]! : new AggregateError(failures, failures.map((f) => f.message).join('\n  and '));
       (this.test as unknown as { error(err: Error): void }).error(err);

@@ -68,6 +68,7 @@ describe('harness root hooks: each failure is pinned on the test that caused it 
       'escaped exception throws inside a setTimeout callback',
       'escaped worker error lets a worker thread error go unhandled',
       'leaked file read ends while a file read is still in flight',
+      'leaked work that fails later starts a chain of reads that rejects after the test has ended',
       'leaked server leaves a server listening',
       'leaked interval leaves a setInterval running',
       'leaked FileHandle leaves a FileHandle open',
@@ -104,6 +105,13 @@ describe('harness root hooks: each failure is pinned on the test that caused it 
     const t = failure('leaked file read ends while a file read is still in flight');
     expect(t?.err.message).to.include('a file-system operation still running after the test ended');
     expect(passed('leaked file read the next test still runs')).to.equal(true);
+  });
+
+  it('pins what leftover work does after its test ended on that test, so the next test passes whatever the timing', () => {
+    const t = failure('leaked work that fails later starts a chain of reads that rejects after the test has ended');
+    expect(t?.err.message).to.include(messages.unhandledRejection(new Error('late failure of the leaked chain')));
+    expect(t?.err.message).to.include('the test left something open after it finished');
+    expect(passed('leaked work that fails later the next test still runs')).to.equal(true);
   });
 
   const leaks: Array<[string, string, RegExp]> = [

@@ -1,6 +1,7 @@
 // The kata's tests. Do not change this file: make them pass by changing src/. Your own tests go in test/mine/.
 import { expect } from 'chai';
 import * as fs from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 
 import {
@@ -15,6 +16,7 @@ import {
   type Outcome,
   untilDoneOrStalled,
   useTempDir,
+  watch,
   whenQuiet,
 } from '../../../src/harness';
 // Before the code under test: the probe wraps fs functions that code might capture when it loads.
@@ -52,28 +54,105 @@ describe('safe-save', () => {
       if (bytes.equals(Buffer.from(text))) return name;
     }
     const text = bytes.toString();
+    if (/^[[{]/.test(text) && bytes.length < 200) return JSON.stringify(text);
     return `${bytes.length} bytes starting ${JSON.stringify(text.slice(0, 40))}${/A/.test(text) && /B/.test(text) ? ' (a mix of the two saves)' : ''}`;
   };
 
-  /** After a successful save: exactly these files, with these contents. */
-  async function expectFolder(expected: Record<string, string | Buffer>): Promise<void> {
-    const files = await listing();
+  /**
+   * After a successful save: exactly these files, with these contents. With `atReportToo`, also
+   * at the moment the save reported success (recorded by `save`): that is what its success claims.
+   */
+  async function expectFolder(expected: Record<string, string | Buffer>, atReportToo = false): Promise<void> {
+    if (atReportToo) {
+      const unfinished = unfinishedAtReport('success');
+      if (unfinished) throw new KataAssertionError(unfinished);
+      if (atReport) expectFiles(expected, atReport.files, 'at the moment the save reported success');
+    }
+    expectFiles(expected, await listing(), 'after the save');
+  }
+
+  function expectFiles(expected: Record<string, string | Buffer>, files: Map<string, Buffer>, when: string): void {
+    const early = when.startsWith('at the moment') ? ' The save reported success before it had finished: await every step (or return it from the .then) before resolving or calling back.' : '';
     const extra = [...files.keys()].filter((name) => !(name in expected));
     if (extra.length > 0) {
-      throw new KataAssertionError(`after the save, the folder also holds ${extra.join(', ')}: a save leaves the document and its .bak, nothing else (a temp file must be renamed onto the document or removed).`);
+      throw new KataAssertionError(`${when}, the folder also holds ${extra.join(', ')}: a save leaves the document and its .bak, nothing else (a temp file must be renamed onto the document or removed).${early}`);
     }
     for (const [name, content] of Object.entries(expected)) {
       const bytes = files.get(name);
-      if (bytes === undefined) throw new KataAssertionError(`after the save, ${name} is missing; the folder holds ${[...files.keys()].join(', ') || 'nothing'}.`);
-      expect(bytes.equals(Buffer.from(content)), `${name} should be ${show(Buffer.from(content))}, but it is ${show(bytes)}`).to.equal(true);
+      if (bytes === undefined) throw new KataAssertionError(`${when}, ${name} is missing; the folder holds ${[...files.keys()].join(', ') || 'nothing'}.${early}`);
+      expect(bytes.equals(Buffer.from(content)), `${when}, ${name} should be ${show(Buffer.from(content))}, but it is ${show(bytes)}.${early}`).to.equal(true);
     }
   }
 
+  /** The folder the moment a save reported back (callback called, promise settled), before anything else ran. */
+  interface AtReport {
+    files: Map<string, Buffer>;
+    /** Files of the folder still open (a FileHandle or fd not closed). */
+    open: string[];
+    /** Renames and removals the save had started and that had not completed. */
+    inFlight: readonly string[];
+  }
+  let atReport: AtReport | undefined;
+
+  function snapshotNow(): AtReport {
+    return fsFaults.untracked(() => {
+      const files = new Map<string, Buffer>();
+      for (const name of readdirSync(tmp.path).sort()) files.set(name, readFileSync(path.join(tmp.path, name)));
+      const folder = path.dirname(probe.normalise(doc()));
+      const open: string[] = [];
+      for (const fd of readdirSync('/proc/self/fd')) {
+        try {
+          const target = readlinkSync(`/proc/self/fd/${fd}`);
+          if (target.startsWith(folder + path.sep)) open.push(path.basename(target));
+        } catch {
+          // closed while we looked: not open
+        }
+      }
+      return { files, open, inFlight: probe.inFlight() };
+    });
+  }
+
   type Api = 'callback' | 'promise';
-  /** One save through the chosen API, with the harness's checks for that style (called once, returned a promise...). */
+  /**
+   * One save through the chosen API, with the harness's checks for that style (called once,
+   * returned a promise...). The folder is recorded in `atReport` the moment the save reports.
+   */
   function save(api: Api, file: string, content: Content): Promise<void> {
     const label = `${api === 'callback' ? 'saveDocument' : 'promises.saveDocument'}(${path.basename(file)})`;
-    return api === 'callback' ? callLegacy<void>(label, (cb) => saveDocument(file, content, cb)) : callPromise(label, () => promises.saveDocument(file, content));
+    atReport = undefined;
+    const reported = () => {
+      atReport ??= snapshotNow();
+    };
+    if (api === 'callback') {
+      return callLegacy<void>(label, (cb) =>
+        saveDocument(file, content, (err) => {
+          reported();
+          cb(err);
+        }),
+      );
+    }
+    return callPromise(label, () => {
+      const p = promises.saveDocument(file, content);
+      if (p && typeof (p as Promise<void>).then === 'function') p.then(reported, reported);
+      return p;
+    });
+  }
+
+  /** What the save had not finished when it reported: it must report only once it has. */
+  function unfinishedAtReport(outcomeWord: 'success' | 'its error'): string | undefined {
+    if (!atReport) return undefined;
+    const parts: string[] = [];
+    const hints: string[] = [];
+    if (atReport.inFlight.length > 0) {
+      parts.push(`the ${atReport.inFlight.join(' and the ')} had not completed`);
+      hints.push('await each step (or return it from the .then), the rename and the removal of the temp file included');
+    }
+    if (atReport.open.length > 0) {
+      parts.push(`${[...new Set(atReport.open.map((f) => f.replace(/ \(deleted\)$/, '')))].join(', ')} was still open`);
+      hints.push('close the temp file whichever step failed (await handle.close() in a catch or finally around the write and the flush), and await the close');
+    }
+    if (parts.length === 0) return undefined;
+    return `at the moment the save reported ${outcomeWord}, ${parts.join(', and ')}: a save reports only once every step, and its cleanup, has finished. To fix it, ${hints.join('; and ')}.`;
   }
 
   /** The saves every implementation, callback or promise, must get right: [title, files before, content, files after]. */
@@ -83,6 +162,13 @@ describe('safe-save', () => {
     ['saving again replaces the .bak with the version the save replaced', { 'doc.txt': ORIGINAL, 'doc.txt.bak': OLDER }, NEW, { 'doc.txt': NEW, 'doc.txt.bak': ORIGINAL }],
     ['a Buffer is saved byte for byte', { 'doc.txt': ORIGINAL }, Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i)), { 'doc.txt': Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i)), 'doc.txt.bak': ORIGINAL }],
     ['an empty document is saved as an empty file', { 'doc.txt': ORIGINAL }, '', { 'doc.txt': '', 'doc.txt.bak': ORIGINAL }],
+    [
+      'an object is saved as JSON, indented by two spaces, with a final newline',
+      { 'doc.txt': ORIGINAL },
+      { title: 'Plan', tags: ['a', 'b'], done: false },
+      { 'doc.txt': '{\n  "title": "Plan",\n  "tags": [\n    "a",\n    "b"\n  ],\n  "done": false\n}\n', 'doc.txt.bak': ORIGINAL },
+    ],
+    ['an array is saved as JSON the same way', { 'doc.txt': ORIGINAL }, [1, { two: 2 }], { 'doc.txt': '[\n  1,\n  {\n    "two": 2\n  }\n]\n', 'doc.txt.bak': ORIGINAL }],
   ];
 
   /**
@@ -110,13 +196,19 @@ describe('safe-save', () => {
       throw new KataAssertionError(`the save reported success, but it could not ${STEPS[step]} (the test failed that call with ${code}): the caller must learn that the new version was not saved.`);
     }
     expect(codesIn(result.error), `the caller should get the error of the step that failed (${code}); it got ${describeValue(result.error)}`).to.include(code);
+    const unfinished = unfinishedAtReport('its error');
+    if (unfinished) throw new KataAssertionError(`after a failure to ${STEPS[step]}, ${unfinished}`);
+    if (atReport) expectUntouchedIn(step, atReport.files, 'at the moment the save reported its error, ');
     await expectUntouched(step);
   }
 
   async function expectUntouched(step: Step): Promise<void> {
-    const files = await listing();
+    expectUntouchedIn(step, await listing(), '');
+  }
+
+  function expectUntouchedIn(step: Step, files: Map<string, Buffer>, when: string): void {
     const now = files.get('doc.txt');
-    const after = `after a failure to ${STEPS[step]}`;
+    const after = `${when}after a failure to ${STEPS[step]}`;
     if (now === undefined) {
       throw new KataAssertionError(
         `${after}, doc.txt is gone (the folder holds ${[...files.keys()].join(', ') || 'nothing'}): the document was moved away before the new version was in place. ` +
@@ -180,9 +272,21 @@ describe('safe-save', () => {
     if (sync.length > 0) {
       return `${what}: the save used ${sync.join(', ')}. A synchronous call blocks the whole process while the disk works, and no test can fail or hold it: use the fs/promises version and await it.`;
     }
+    const elsewhere = elsewhereTemp();
+    if (elsewhere) return `${what}: ${elsewhere}`;
     return (
       `setup problem, not your code: ${what}. The fs calls it made: ${fsCallsMade()}. The test fails and holds fs and fs/promises functions and FileHandle methods looked up when they are called; ` +
       'a function captured when the module loads (util.promisify(fs.rename) at the top of the file) escapes it: look it up when you call it.'
+    );
+  }
+
+  /** A temp file created outside the document's folder, if the save made one. */
+  function elsewhereTemp(): string | undefined {
+    const outside = fsFaults.calls().find((c) => (c.call === 'open' || c.call === 'writeFile') && path.isAbsolute(c.path) && !c.path.startsWith(tmp.path) && !c.path.startsWith('/proc/') && !c.path.startsWith('/dev/') && !/\.(ts|js|json|map)$/.test(c.path));
+    if (!outside) return undefined;
+    return (
+      `the save wrote its temp file outside the document's folder (${outside.path}). The temp file goes next to the document: a rename only replaces a file atomically within one file system, ` +
+      'and from another (a tmpfs /tmp, another disk) it fails with EXDEV.'
     );
   }
 
@@ -301,14 +405,14 @@ describe('safe-save', () => {
       it(title, async () => {
         await tmp.write(before);
         await save('callback', doc(), content);
-        await expectFolder(after);
+        await expectFolder(after, true);
       });
     }
 
     it('a relative path is taken from the current directory', async () => {
       await tmp.write({ 'doc.txt': ORIGINAL });
       await save('callback', path.relative(process.cwd(), doc()), NEW);
-      await expectFolder({ 'doc.txt': NEW, 'doc.txt.bak': ORIGINAL });
+      await expectFolder({ 'doc.txt': NEW, 'doc.txt.bak': ORIGINAL }, true);
     });
 
     it('a save that cannot create its temp file fails with that error, and changes nothing', async () => {
@@ -361,7 +465,7 @@ describe('safe-save', () => {
         await tmp.write(before);
         const result = await save('promise', doc(), content);
         expect(result, 'promises.saveDocument should resolve with nothing (undefined)').to.equal(undefined);
-        await expectFolder(after);
+        await expectFolder(after, true);
       });
     }
 
@@ -406,6 +510,58 @@ describe('safe-save', () => {
 
     it('the same file named by a relative and an absolute path is still one file: its saves queue', async () => {
       await twoSavesAtOnce('promise', 'promise', () => path.relative(process.cwd(), doc()));
+    });
+
+    it('two saves of one file called in the same tick queue in the order they were called, whichever step of either finishes first', async () => {
+      await tmp.write({ 'doc.txt': ORIGINAL });
+      // Steps a save might take before it joins the queue (finding the file's real path, say):
+      // their completions are delivered newest first, and every rename onto doc.txt waits until
+      // the test lets it run, newest first. A save that joins the queue only after an await then
+      // gets ahead of the one called before it, on every run.
+      const before = (['realpath', 'stat', 'lstat', 'access', 'readFile', 'mkdir'] as const).map((call) => fsFaults.hold({ call, path: tmp.path }));
+      const renames = probe.holdRenames(doc());
+      const first = start('promise', doc(), FIRST, 'the first save');
+      const second = start('promise', doc(), SECOND, 'the second save');
+      let overlapped = false;
+      try {
+        while (!(first.settled() && second.settled())) {
+          const heldBefore = () => before.reduce((n, g) => n + g.held.length, 0);
+          const verdict = await watch({ done: () => first.settled() && second.settled(), heldRequests: heldBefore });
+          if (verdict === 'done') break;
+          if (heldBefore() > 0) {
+            for (const gate of before) gate.releaseAll('reverse');
+          } else if (renames.waiting().length > 0) {
+            if (renames.waiting().length > 1) overlapped = true;
+            renames.release('newest');
+          } else {
+            break; // nothing held and nothing running: settleAll names the save that never finished
+          }
+        }
+      } finally {
+        renames.open();
+        for (const gate of before) gate.releaseAll();
+      }
+      const [a, b] = await settleAll(first, second);
+      for (const [r, s2] of [[a, first], [b, second]] as const) {
+        if (!r!.ok) {
+          if (r!.error instanceof KataAssertionError) throw r!.error;
+          throw new KataAssertionError(`${s2.label} failed (${describeValue(r!.error)}) although nothing made it fail: the two saves of doc.txt ran at the same time and trod on each other's files.`);
+        }
+      }
+      const files = await listing();
+      const now = show(files.get('doc.txt'));
+      if (now !== 'the second save\'s version' || overlapped) {
+        throw new KataAssertionError(
+          (overlapped
+            ? 'two saves of doc.txt called one right after the other ran at the same time: both were about to rename onto doc.txt at once, so which version lands last, and which one .bak keeps, is left to chance. '
+            : `two saves of doc.txt called one right after the other ran in the wrong order (the second joined the queue before the first), and doc.txt ended as ${now}. `) +
+            (now === 'the first save\'s version' ? 'Here the first save landed last, so the newer version is lost. ' : '') +
+            'A save must join the queue before its first await: take the previous save from the map and put its own promise in, in the same synchronous step. ' +
+            'Joining after an await (of a realpath, a stat, or of the previous save) lets a save called later get in first.',
+        );
+      }
+      expect(show(files.get('doc.txt.bak')), 'doc.txt.bak should hold the version the second save replaced: the first save\'s').to.equal('the first save\'s version');
+      expect([...files.keys()], 'the folder should hold only doc.txt and doc.txt.bak').to.deep.equal(['doc.txt', 'doc.txt.bak']);
     });
 
     it('a save that fails does not block the saves queued behind it', async () => {
@@ -476,6 +632,9 @@ describe('safe-save', () => {
       );
     }
     const from = log[at]!.file;
+    if (path.dirname(from) !== path.dirname(target)) {
+      throw new KataAssertionError(elsewhereTemp() ?? `${from} was renamed onto doc.txt: the temp file goes next to the document, in its folder, so that the rename stays within one file system.`);
+    }
     if (!log.slice(0, at).some((e) => e.op === 'flush' && e.file === from)) {
       throw new KataAssertionError(
         `${path.basename(from)} was renamed onto doc.txt without being flushed to disk first: after a power cut the rename can be on disk while the data is not, and doc.txt is empty. ` +

@@ -47,6 +47,16 @@ export interface Hold {
   release(): void;
 }
 
+/** Every rename onto one file, held before it runs, released by the test in the order it chooses. */
+export interface RenameGate {
+  /** The sources of the renames waiting now, oldest first. */
+  waiting(): readonly string[];
+  /** Runs the newest (or the oldest) waiting rename. */
+  release(which: 'newest' | 'oldest'): void;
+  /** Runs every waiting rename, and lets every later one through. */
+  open(): void;
+}
+
 export interface SaveProbe {
   /** Arms a failure with `code` at `step` of the next save of `doc` (an absolute path). */
   failAt(step: Step, doc: string, code: string): void;
@@ -60,6 +70,10 @@ export interface SaveProbe {
   log(): readonly LogEntry[];
   /** Holds the first rename onto `target` until `release()`. One hold at a time. */
   hold(target: string): Hold;
+  /** Holds every rename onto `target` before it runs, until the test releases it. */
+  holdRenames(target: string): RenameGate;
+  /** Renames and removals (rm, unlink) of files next to a document that were called and have not completed yet. */
+  inFlight(): readonly string[];
   /** `file` with its folder's symlinks resolved, as the log records paths. */
   normalise(file: string): string;
 }
@@ -78,6 +92,9 @@ interface OwnRule {
 const ownRules: OwnRule[] = [];
 const entries: LogEntry[] = [];
 let held: { target: string; reached: boolean; release: () => void; gate: Promise<void> } | undefined;
+let renameGate: { target: string; opened: boolean; waiting: Array<{ from: string; go: () => void }> } | undefined;
+/** Renames and removals called and not completed yet: what a save must have finished before it reports. */
+const pending = new Set<{ what: string }>();
 
 const CLEANUP_CALLS: ReadonlySet<string> = new Set(['unlink', 'rm', 'rmdir']);
 const INSTALLED = Symbol.for('callback-katas.safe-save.save-probe');
@@ -129,10 +146,53 @@ function replace(target: Record<string, unknown>, name: string, make: (original:
 }
 
 /** The hold, if `to` is its target and it has not been reached yet: the caller must wait for the gate. */
-function holdFor(to: unknown): Promise<void> | undefined {
+function holdFor(to: unknown, from?: unknown): Promise<void> | undefined {
+  if (renameGate && !renameGate.opened && typeof to === 'string' && normalise(to) === renameGate.target) {
+    const gate = renameGate;
+    return new Promise<void>((go) => gate.waiting.push({ from: String(from), go }));
+  }
   if (!held || held.reached || typeof to !== 'string' || normalise(to) !== held.target) return undefined;
   held.reached = true;
   return held.gate;
+}
+
+/** `args` with its callback wrapped so the call counts as pending until the callback runs. */
+function tracked(what: string, args: unknown[]): unknown[] {
+  const cb = args[args.length - 1];
+  if (typeof cb !== 'function') return args;
+  const entry = { what };
+  pending.add(entry);
+  return [
+    ...args.slice(0, -1),
+    function (this: unknown, ...results: unknown[]) {
+      pending.delete(entry);
+      return (cb as AnyFn).apply(this, results);
+    },
+  ];
+}
+
+function trackedPromise(what: string, run: () => unknown): unknown {
+  const entry = { what };
+  pending.add(entry);
+  const done = () => pending.delete(entry);
+  let result: unknown;
+  try {
+    result = run();
+  } catch (err) {
+    done();
+    throw err;
+  }
+  if (result && typeof (result as Promise<unknown>).then === 'function') {
+    return (result as Promise<unknown>).then(
+      (value) => (done(), value),
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
+  }
+  done();
+  return result;
 }
 
 function installFsWrappers(): void {
@@ -181,19 +241,33 @@ function installFsWrappers(): void {
   replace(cbApi, 'rename', (original) =>
     function (this: unknown, ...args: unknown[]) {
       entries.push({ op: 'rename', file: normalise(String(args[0])), to: normalise(String(args[1])) });
-      const gate = holdFor(args[1]);
-      if (!gate) return original.apply(this, args);
-      void gate.then(() => original.apply(this, args));
+      const gate = holdFor(args[1], args[0]);
+      const run = () => original.apply(this, tracked(`rename of ${path.basename(String(args[0]))} onto ${path.basename(String(args[1]))}`, args));
+      if (!gate) return run();
+      void gate.then(run);
       return undefined;
     },
   );
   replace(promiseApi, 'rename', (original) =>
     function (this: unknown, ...args: unknown[]) {
       entries.push({ op: 'rename', file: normalise(String(args[0])), to: normalise(String(args[1])) });
-      const gate = holdFor(args[1]);
-      return gate ? gate.then(() => original.apply(this, args)) : original.apply(this, args);
+      const gate = holdFor(args[1], args[0]);
+      const what = `rename of ${path.basename(String(args[0]))} onto ${path.basename(String(args[1]))}`;
+      return gate ? gate.then(() => trackedPromise(what, () => original.apply(this, args))) : trackedPromise(what, () => original.apply(this, args));
     },
   );
+  for (const name of ['rm', 'unlink']) {
+    replace(cbApi, name, (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        return original.apply(this, tracked(`${name} of ${path.basename(String(args[0]))}`, args));
+      },
+    );
+    replace(promiseApi, name, (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        return trackedPromise(`${name} of ${path.basename(String(args[0]))}`, () => original.apply(this, args));
+      },
+    );
+  }
 }
 
 /** FileHandle methods live on a prototype no module exports: reach it through a handle. */
@@ -236,11 +310,14 @@ export function useSaveProbe(): SaveProbe {
     ownRules.length = 0;
     entries.length = 0;
     held = undefined;
+    renameGate = undefined;
+    pending.clear();
   });
   afterEach(() => {
     ownRules.length = 0;
     held?.release();
     held = undefined;
+    openRenameGate();
   });
 
   const failedCalls = () => fsFaults.calls().filter((c) => c.failed);
@@ -292,8 +369,33 @@ export function useSaveProbe(): SaveProbe {
       held = state;
       return { reached: () => state.reached, release };
     },
+    holdRenames(target) {
+      openRenameGate();
+      const gate = { target: normalise(target), opened: false, waiting: [] as Array<{ from: string; go: () => void }> };
+      renameGate = gate;
+      return {
+        waiting: () => gate.waiting.map((w) => w.from),
+        release(which) {
+          const next = which === 'newest' ? gate.waiting.pop() : gate.waiting.shift();
+          next?.go();
+        },
+        open() {
+          gate.opened = true;
+          for (const w of gate.waiting.splice(0)) w.go();
+        },
+      };
+    },
+    inFlight: () => [...pending].map((p) => p.what),
     normalise,
   };
+}
+
+function openRenameGate(): void {
+  const gate = renameGate;
+  renameGate = undefined;
+  if (!gate) return;
+  gate.opened = true;
+  for (const w of gate.waiting.splice(0)) w.go();
 }
 
 /** Every error reachable from `err` through AggregateError.errors, cause, and SuppressedError's error/suppressed. */

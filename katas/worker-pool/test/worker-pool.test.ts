@@ -5,6 +5,7 @@
 // test controls, and test/support/worker-watch.ts counts the worker threads as they start and exit.
 import { expect } from 'chai';
 import { getEventListeners } from 'node:events';
+import * as os from 'node:os';
 
 // First: the worker watch must be in place before the pool module loads.
 import { closeWithCallback, RecordedCall, settlesOnItsOwn, TASKS, usePoolKit, waitFor } from './support/pool-kit';
@@ -183,7 +184,8 @@ describe('worker-pool', function () {
         kit.gate.release(kit.gate.started()[n - 1]!);
       }
       for (const call of calls) await call.value(WORKER_EXITED);
-      expect(kit.gate.started(), 'the tasks should start first in, first out (did the queue take its last entry, pop() instead of shift()?)').to.deep.equal([1, 2, 3, 4]);
+      expect(kit.workers.maxAlive, `a pool of 1 had ${kit.workers.maxAlive} worker threads alive at once, so the tasks did not wait in a queue at all: start a worker only while fewer than \`size\` exist, and queue the rest`).to.be.at.most(1);
+      expect(kit.gate.started(), 'with one worker busy, the queued tasks should start first in, first out: the queue gave the worker its newest entry first (pop() instead of shift()?)').to.deep.equal([1, 2, 3, 4]);
       await closeCallbackPool(pool);
     });
 
@@ -232,6 +234,19 @@ describe('worker-pool', function () {
       const leaks = warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message);
       expect(leaks, 'every task added a listener to its worker and nothing removed it: listen once per worker, not once per task').to.deep.equal([]);
     });
+
+    it('the callback API gives the same answers as the promise API (it is a shim over it)', async () => {
+      const viaCallback = callbackPool(1);
+      const viaPromise = promisePool(1);
+      const echoed = await callPromise('pool.run(\'echo\')', () => viaPromise.run('echo', { n: 1 }));
+      expect(await runWithCallback(viaCallback, 'echo', { n: 1 }).value(WORKER_EXITED)).to.deep.equal(echoed);
+      const rejected = await expectRejection('pool.run(\'fail\')', () => viaPromise.run('fail', 'bad input'));
+      const err = errorOf('pool.run(\'fail\')', await runWithCallback(viaCallback, 'fail', 'bad input').outcome(WORKER_EXITED));
+      expect([err.name, err.message], 'the callback API\'s error').to.deep.equal([rejected.name, rejected.message]);
+      const closed = await Promise.all([new RecordedCall<void>('pool.close()', (cb) => viaCallback.close(cb)).outcome('nothing is left to call it.'), callPromise('pool.close()', () => viaPromise.close())]);
+      expectValue('the callback API\'s close()', closed[0], undefined);
+      expect(kit.workers.alive, 'worker threads still running after both pools closed').to.equal(0);
+    });
   });
 
   describe('promise API: promises.WorkerPool runs tasks on at most N workers', () => {
@@ -250,18 +265,20 @@ describe('worker-pool', function () {
       const pool = promisePool(2);
       const results = [1, 2, 3, 4, 5].map((id) => kit.track(`pool.run('hold', ${id})`, () => pool.run('hold', kit.gate.ticket(id))));
       await kit.untilStarted(2, 'the first two of five tasks on a pool of 2 workers');
-      expect([...kit.gate.started()].sort(), 'the first two tasks queued should be the two running').to.deep.equal([1, 2]);
+      const tooMany = (): string => `a pool of 2 had ${kit.workers.maxAlive} worker threads alive at once: start a worker only while fewer than 2 exist, and queue the rest`;
+      expect(kit.workers.maxAlive, tooMany()).to.be.at.most(2);
+      expect([...kit.gate.started()].sort(), 'the first two tasks given to the pool should be the two running').to.deep.equal([1, 2]);
       // Finish them out of order: the next task must go to whichever worker is free.
       for (const [finish, next] of [[2, 3], [3, 4], [1, 5]] as const) {
         kit.gate.release(finish);
         await kit.untilStarted(next, `task ${next}, once task ${finish} had finished and freed a worker`);
-        expect(kit.gate.started()[next - 1], `after task ${finish} finished, the oldest queued task (${next}) should start`).to.equal(next);
+        expect(kit.gate.started()[next - 1], `after task ${finish} finished, the oldest queued task (${next}) should start, first in, first out (a queue that gives out its newest entry first, pop() instead of shift(), starts the last one)`).to.equal(next);
       }
       kit.gate.release(4);
       kit.gate.release(5);
       const settledAll = await waitFor(Promise.all(results), { stuck: () => `some tasks never settled: ${WORKER_EXITED}`, slow: () => 'some tasks did not settle.' });
       settledAll.forEach((result, i) => expectValue(`pool.run('hold', ${i + 1})`, result, i + 1));
-      expect(kit.workers.maxAlive, `a pool of 2 had ${kit.workers.maxAlive} worker threads alive at once: start a worker only while fewer than 2 exist, and queue the rest`).to.be.at.most(2);
+      expect(kit.workers.maxAlive, tooMany()).to.be.at.most(2);
       await closePromisePool(pool);
     });
 
@@ -288,7 +305,8 @@ describe('worker-pool', function () {
       await kit.untilStarted(1, 'the task that keeps one worker busy');
       const err = await expectRejection('pool.run(\'fail\')', () => pool.run('fail', 'bad input'));
       expect(err, 'the task\'s own error, as it threw it').to.be.instanceOf(Error);
-      expect([err.name, err.message]).to.deep.equal(['TypeError', 'bad input']);
+      expect(err.message, 'the message of the error the task threw').to.equal('bad input');
+      expect(err.name, `the task threw a TypeError, but the promise rejected with ${err.name === 'Error' ? 'a plain Error' : `a ${err.name}`} carrying its message: reject with the error as the worker sent it back (postMessage keeps an Error's name, message and stack), not a new Error made from its message`).to.equal('TypeError');
       expect(await callPromise('pool.run(\'echo\')', () => pool.run('echo', 'after the error'))).to.equal('after the error');
       kit.gate.release(1);
       expectValue('the task running beside the failing one', await settled('pool.run(\'hold\')', running, WORKER_EXITED), 1);
@@ -301,6 +319,20 @@ describe('worker-pool', function () {
       const err = await expectRejection('pool.run(\'no-such-task\')', () => pool.run('no-such-task', 1));
       expect(err.message, 'the error should name the missing task').to.include('no-such-task');
       expect(await callPromise('pool.run(\'echo\')', () => pool.run('echo', 'still serving'))).to.equal('still serving');
+      await closePromisePool(pool);
+    });
+
+    it('without a size, it runs one task per core at once', async () => {
+      const pool = kit.closeAfter(new promises.WorkerPool({ tasks: TASKS }), (p) => p.close());
+      const cores = os.availableParallelism();
+      // Up to 4 of them: enough to tell the default from 1, without starting 64 workers on a big machine.
+      const atOnce = Math.min(cores, 4);
+      const results = Array.from({ length: atOnce }, (_, i) => kit.track(`pool.run('hold', ${i + 1})`, () => pool.run('hold', kit.gate.ticket(i + 1))));
+      await kit.untilStarted(atOnce, `all ${atOnce} tasks given at once to a pool without a size, on ${cores} cores (the default size is one worker per core: os.availableParallelism())`);
+      expect(kit.workers.maxAlive, `a pool without a size had ${kit.workers.maxAlive} worker threads alive at once on ${cores} cores: the default is one per core`).to.be.at.most(cores);
+      kit.gate.releaseAll();
+      const all = await waitFor(Promise.all(results), { stuck: () => `some tasks never settled: ${WORKER_EXITED}`, slow: () => 'some tasks did not settle.' });
+      all.forEach((result, i) => expectValue(`pool.run('hold', ${i + 1})`, result, i + 1));
       await closePromisePool(pool);
     });
 
@@ -319,6 +351,28 @@ describe('worker-pool', function () {
       expect(err.message, `the error should give the exit code, 3 (it says: ${err.message})`).to.include('3');
       const next = await settled('pool.run(\'echo\')', kit.track('pool.run(\'echo\')', () => pool.run('echo', 'next')), 'no worker replaced the one that exited.');
       expectValue('the task after the crash', next, 'next');
+      expect(kit.workers.maxAlive, 'a replacement started before the dead worker had exited: start it from the \'exit\' event').to.be.at.most(1);
+      await closePromisePool(pool);
+    });
+
+    it('a worker that exits with code 0 in the middle of a task fails that task too, and is replaced', async () => {
+      const pool = promisePool(1);
+      const exited = kit.track('pool.run(\'exit\', 0)', () => pool.run('exit', 0));
+      const why = 'its worker exited with code 0 in the middle of the task, and nothing rejected the task. An exit while a task runs is a crash whatever its code: do not reject only when the code is not 0.';
+      errorOf('pool.run(\'exit\', 0)', await settled('pool.run(\'exit\', 0)', exited, why));
+      const next = await settled('pool.run(\'echo\')', kit.track('pool.run(\'echo\')', () => pool.run('echo', 'next')), 'no worker replaced the one that exited.');
+      expectValue('the task after the exit', next, 'next');
+      await closePromisePool(pool);
+    });
+
+    it('the tasks queued behind a task whose worker dies run on its replacement', async () => {
+      const pool = promisePool(1);
+      const dying = kit.track('pool.run(\'exit\', 3)', () => pool.run('exit', 3));
+      const behind = [1, 2].map((id) => kit.track(`pool.run('mark', ${id})`, () => pool.run('mark', kit.gate.ticket(id))));
+      errorOf('pool.run(\'exit\', 3)', await settled('pool.run(\'exit\', 3)', dying, WORKER_EXITED));
+      const why = 'it waited in the queue while the worker ahead of it died, and no worker was started for it: when a worker exits and tasks are waiting, start a replacement then (dispatch from the \'exit\' handler), not only when the next run() comes.';
+      for (const [i, tracked] of behind.entries()) expectValue(`the queued pool.run('mark', ${i + 1})`, await settled(`the queued pool.run('mark', ${i + 1})`, tracked, why), i + 1);
+      expect(kit.gate.started(), 'the queued tasks, in the order they were given').to.deep.equal([1, 2]);
       expect(kit.workers.maxAlive, 'a replacement started before the dead worker had exited: start it from the \'exit\' event').to.be.at.most(1);
       await closePromisePool(pool);
     });
@@ -366,14 +420,21 @@ describe('worker-pool', function () {
       const running = kit.track('pool.run(\'hold\', { signal })', () => pool.run('hold', kit.gate.ticket(1), { signal: controller.signal }));
       await kit.untilStarted(1, 'the task to abort');
       const [worker] = kit.workers.aliveNow();
+      let settledEarly = false;
+      void running.then(() => (settledEarly = true));
       controller.abort();
-      const err = errorOf('the aborted task', await settlesOnItsOwn(running, 'the running task did not reject when its signal aborted: listen for the signal\'s \'abort\' event and reject the task then.'));
-      expect(err.name, `reject with the signal's reason, an AbortError (it rejected with ${err.name}: ${err.message})`).to.equal('AbortError');
+      // Stopping the worker is the main thread's decision: it needs no worker to answer. The task
+      // may reject at once or once its worker has exited (terminate() takes a while): both are right.
       const stopped = await untilDoneOrStalled({ done: () => worker!.terminateCalled || worker!.exitCode !== null });
       if (stopped === 'stalled') {
-        throw new KataAssertionError('the worker running the aborted task was never terminated: it goes on computing a result nobody wants, and its slot stays busy. Call worker.terminate(), and start a replacement from its \'exit\' event.');
+        throw new KataAssertionError(
+          `the worker running the aborted task was never terminated${settledEarly ? '' : ', and the task did not reject either'}: it goes on computing a result nobody wants, and its slot stays busy. ` +
+            'Listen for the signal\'s \'abort\' event, call worker.terminate(), and start a replacement from its \'exit\' event.',
+        );
       }
       await waitFor(worker!.exited, { stuck: () => 'unreachable', slow: () => 'the worker running the aborted task was terminated but did not exit.' });
+      const err = errorOf('the aborted task', await settlesOnItsOwn(running, 'the running task did not reject when its signal aborted, even once its worker had been terminated and had exited: reject the task when the signal aborts (or at the latest on its worker\'s \'exit\').'));
+      expect(err.name, `reject with the signal's reason, an AbortError (it rejected with ${err.name}: ${err.message})`).to.equal('AbortError');
       const next = await settled('pool.run(\'echo\')', kit.track('pool.run(\'echo\')', () => pool.run('echo', 'next')), 'no worker replaced the terminated one.');
       expectValue('the task after the abort', next, 'next');
       expect(kit.workers.maxAlive, 'a replacement started before the terminated worker had exited: start it from the \'exit\' event').to.be.at.most(1);
@@ -393,6 +454,45 @@ describe('worker-pool', function () {
       expectValue('the task that had nothing to do with the aborted signal', await settled('pool.run(\'hold\')', running, WORKER_EXITED), 2);
       expect(kit.workers.list().filter((w) => w.terminateCalled), 'workers terminated because of an abort that came after its task had finished').to.deep.equal([]);
       await closePromisePool(pool);
+    });
+
+    it('a signal given to a task that fails, or whose worker dies, keeps no listener either', async () => {
+      const pool = promisePool(1);
+      const controller = new AbortController();
+      const listeners = () => getEventListeners(controller.signal, 'abort').length;
+      const failed = await expectRejection('pool.run(\'fail\', { signal })', () => pool.run('fail', 'bad input', { signal: controller.signal }));
+      expect(failed.message, 'the task\'s own error').to.equal('bad input');
+      expect(listeners(), 'once its task has rejected (the task threw), the pool should remove its \'abort\' listener from the signal: remove it however the task settles, not only when it resolves').to.equal(0);
+      const died = kit.track('pool.run(\'exit\', 3, { signal })', () => pool.run('exit', 3, { signal: controller.signal }));
+      errorOf('pool.run(\'exit\', 3, { signal })', await settled('pool.run(\'exit\', 3, { signal })', died, WORKER_EXITED));
+      expect(listeners(), 'once its task has rejected (its worker died), the pool should remove its \'abort\' listener from the signal: remove it however the task settles, not only when it resolves').to.equal(0);
+      expect(await callPromise('pool.run(\'echo\')', () => pool.run('echo', 'still serving', { signal: controller.signal }))).to.equal('still serving');
+      expect(listeners(), 'once its task has resolved, the pool should remove its \'abort\' listener from the signal').to.equal(0);
+      await closePromisePool(pool);
+    });
+
+    it('a second close() called while the first waits for a running task settles no sooner, once every worker has exited', async () => {
+      const pool = promisePool(1);
+      const running = kit.track('pool.run(\'hold\')', () => pool.run('hold', kit.gate.ticket(1)));
+      await kit.untilStarted(1, 'the task that keeps the only worker busy');
+      const aliveWhen: { first?: number; second?: number } = {};
+      const first = kit.track('the first pool.close()', () => pool.close()).then((o) => ((aliveWhen.first = kit.workers.alive), o));
+      const second = kit.track('the second pool.close()', () => pool.close()).then((o) => ((aliveWhen.second = kit.workers.alive), o));
+      // The held task keeps its worker busy until the test releases it: neither close() can be done yet.
+      const early = await untilDoneOrStalled({ done: () => aliveWhen.first !== undefined || aliveWhen.second !== undefined });
+      if (early === 'done') {
+        const which = aliveWhen.second !== undefined && aliveWhen.first === undefined ? 'the second pool.close()' : 'pool.close()';
+        throw new KataAssertionError(
+          `${which} settled while a task was still running on a live worker: close() must wait for the tasks already given and for every worker's exit. ` +
+            'A second close() should return the first one\'s promise (keep it), not a promise that is already settled.',
+        );
+      }
+      kit.gate.release(1);
+      const both = await waitFor(Promise.all([first, second]), { stuck: () => 'a pool.close() never settled, though no worker is alive.', slow: () => 'a pool.close() did not settle.' });
+      expectValue('the first pool.close()', both[0], undefined);
+      expectValue('the second pool.close()', both[1], undefined);
+      expect(aliveWhen, 'worker threads alive at the moment each close() resolved: both must wait for every worker\'s exit').to.deep.equal({ first: 0, second: 0 });
+      expectValue('the task that was running when close() was called', await running, 1);
     });
 
     it('close() lets the running and queued tasks finish, refuses new ones, and resolves once every worker has exited', async () => {
@@ -416,19 +516,6 @@ describe('worker-pool', function () {
       expectValue('the task that was queued when close() was called', await queued, 'queued');
       expect(order, 'close() should wait for the tasks already given to the pool').to.deep.equal(['running task settled', 'queued task settled', 'close() settled']);
       expect(aliveWhenClosed, 'pool.close() resolved while worker threads were still running: await every worker\'s exit before resolving').to.equal(0);
-    });
-
-    it('the callback API gives the same answers as the promise API (it is a shim over it)', async () => {
-      const viaCallback = callbackPool(1);
-      const viaPromise = promisePool(1);
-      const echoed = await callPromise('pool.run(\'echo\')', () => viaPromise.run('echo', { n: 1 }));
-      expect(await runWithCallback(viaCallback, 'echo', { n: 1 }).value(WORKER_EXITED)).to.deep.equal(echoed);
-      const rejected = await expectRejection('pool.run(\'fail\')', () => viaPromise.run('fail', 'bad input'));
-      const err = errorOf('pool.run(\'fail\')', await runWithCallback(viaCallback, 'fail', 'bad input').outcome(WORKER_EXITED));
-      expect([err.name, err.message], 'the callback API\'s error').to.deep.equal([rejected.name, rejected.message]);
-      const closed = await Promise.all([new RecordedCall<void>('pool.close()', (cb) => viaCallback.close(cb)).outcome('nothing is left to call it.'), callPromise('pool.close()', () => viaPromise.close())]);
-      expectValue('the callback API\'s close()', closed[0], undefined);
-      expect(kit.workers.alive, 'worker threads still running after both pools closed').to.equal(0);
     });
   });
 });

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
 
-import { callLegacy, callPromise, captureUncaught, expectRejection, fsFaults, KataAssertionError, messages, outcome, useTempDir, whenQuiet } from '../../../src/harness';
+import { callLegacy, callPromise, captureUncaught, describeValue, expectRejection, fsFaults, KataAssertionError, messages, outcome, useTempDir, whenQuiet } from '../../../src/harness';
 import { type Config, DEFAULTS, loadConfig, promises } from '../src/config-loader';
 
 /** Reads of one file past which the loader is taken to be looping. */
@@ -145,25 +145,182 @@ describe('config-loader', () => {
   });
 
   describe('promise API: promises.loadConfig', () => {
+    const saved = process.env.NODE_ENV;
+    beforeEach(() => {
+      delete process.env.NODE_ENV;
+    });
+    afterEach(() => {
+      if (saved === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = saved;
+    });
+
     for (const [title, files, expected] of behaviours) {
       it(title, async () => {
         await write(files);
-        const config = await callPromise('promises.loadConfig(app.json)', () => promises.loadConfig(app()));
-        if (config === undefined) throw new KataAssertionError(messages.resolvedEarly('promises.loadConfig(app.json)', 'it had a config to resolve with (it resolved with undefined)'));
+        const label = 'promises.loadConfig(app.json)';
+        const result = await outcome(callPromise(label, () => promises.loadConfig(app())));
+        if (!result.ok) throw explainFailure(label, result.error, files);
+        const config = result.value;
+        if (config === undefined) throw new KataAssertionError(messages.resolvedEarly(label, 'it had a config to resolve with (it resolved with undefined)'));
+        const own = ownOnly(files);
+        if (own && JSON.stringify(config) === JSON.stringify(own)) {
+          throw new KataAssertionError(messages.resolvedEarly(label, `its parents were merged: it resolved with app.json's own keys over the defaults, and nothing from the files it extends (${describeValue(config)})`));
+        }
         expect(config).to.deep.equal(expected);
       });
     }
 
+    it('parents merge in the order listed, whichever of their reads finishes first', async () => {
+      await write({
+        'app.json': json({ extends: ['a.json', 'b.json'] }),
+        'a.json': json({ host: 'a', tags: ['a'], log: { level: 'debug' } }),
+        'b.json': json({ host: 'b', tags: ['b'] }),
+      });
+      const label = 'promises.loadConfig(app.json)';
+      const gate = fsFaults.hold({ call: 'readFile', path: /[\\/][ab]\.json$/ });
+      const loading = outcome(callPromise(label, () => promises.loadConfig(app())));
+      // Read together, b.json (listed last) finishes first. Read one after the other, each is let
+      // through as it comes: the order cannot be mixed up then.
+      const together = await gate.waitForHeld(2, label).then(() => true, () => false);
+      if (together) {
+        gate.release(/b\.json$/);
+        gate.release(/a\.json$/);
+      } else {
+        for (let round = 0; round < 2 && gate.releaseAll() > 0; round++) {
+          await gate.waitForHeld(1, label).catch(() => undefined);
+        }
+      }
+      const result = await loading;
+      if (!result.ok) throw result.error;
+      const config = result.value;
+      if (together && config?.host === 'a') {
+        throw new KataAssertionError(
+          `${label} merged its parents in the order their reads finished (b.json first, then a.json), not in the order listed (a.json, then b.json): ` +
+            'the later parent must win whatever the disk does. Collect them with Promise.all (its result keeps the order of its input) and merge after, not as each one arrives.',
+        );
+      }
+      expect(config).to.deep.equal({ ...DEFAULTS, host: 'b', tags: ['b'], log: { level: 'debug', file: null } });
+    });
+
+    it('each load returns a fresh object: changing one result changes neither the next one nor DEFAULTS', async () => {
+      await write({ 'app.json': json({ log: { file: 'app.log' } }) });
+      const label = 'promises.loadConfig(app.json)';
+      const first = await callPromise(label, () => promises.loadConfig(app()));
+      (first.log as Config).level = 'changed';
+      const second = await callPromise(label, () => promises.loadConfig(app()));
+      const defaultsLog = JSON.stringify(DEFAULTS.log);
+      if (defaultsLog !== JSON.stringify({ level: 'info', file: null })) {
+        throw new KataAssertionError(
+          `${label} changed DEFAULTS: DEFAULTS.log is now ${defaultsLog}. The defaults were merged into in place, or copied one level deep ({ ...DEFAULTS } shares the nested log object): copy them deeply (structuredClone) before merging.`,
+        );
+      }
+      expect(second.log, 'the second load should not see what was done to the first one\'s result').to.deep.equal({ level: 'info', file: 'app.log' });
+    });
+
     it('rejects with ENOENT for a missing file', async () => {
       const err = await expectRejection('promises.loadConfig(missing.json)', () => promises.loadConfig(tmp.file('missing.json')));
-      expect(err).to.have.property('code', 'ENOENT');
+      expectMissing('promises.loadConfig(missing.json)', err, 'missing.json');
     });
 
     it('rejects when a parent is missing, naming the parent', async () => {
       await write({ 'app.json': json({ extends: ['ok.json', 'gone.json'] }), 'ok.json': json({}) });
       const err = await expectRejection('promises.loadConfig(app.json)', () => promises.loadConfig(app()));
-      expect(err).to.have.property('code', 'ENOENT');
-      expect(err.message).to.include('gone.json');
+      expectMissing('promises.loadConfig(app.json)', err, 'gone.json');
+    });
+
+    it('rejects on invalid JSON in the file itself (not only in a parent), naming it, with the SyntaxError as cause', async () => {
+      await write({ 'app.json': '{ "port": 80, }' });
+      const err = await expectRejection('promises.loadConfig(app.json)', () => promises.loadConfig(app()));
+      expect(err.message, 'the error message should name the file that is not valid JSON').to.include('app.json');
+      expect(err.cause, 'keep the original SyntaxError as the error\'s `cause`').to.be.instanceOf(SyntaxError);
+    });
+
+    it('a parent with the same file name in another folder is not a cycle', async () => {
+      await write({ 'app.json': json({ extends: 'shared/app.json', port: 1 }), shared: { 'app.json': json({ host: 'shared' }) } });
+      const label = 'promises.loadConfig(app.json)';
+      const result = await outcome(callPromise(label, () => promises.loadConfig(app())));
+      if (!result.ok) throw explainFailure(label, result.error, {});
+      expect(result.value).to.deep.equal({ ...DEFAULTS, port: 1, host: 'shared' });
+    });
+
+    describe('with NODE_ENV', () => {
+      const load = () => callPromise('promises.loadConfig(app.json)', () => promises.loadConfig(app()));
+
+      it('app.<NODE_ENV>.json goes on top of app.json, merged key by key, its own extends read relative to it', async () => {
+        process.env.NODE_ENV = 'production';
+        await write({
+          'app.json': json({ port: 1, host: 'dev', log: { level: 'debug' } }),
+          'app.production.json': json({ extends: 'env/prod-base.json', host: 'prod', log: { file: 'prod.log' } }),
+          env: { 'prod-base.json': json({ port: 443, region: 'eu' }) },
+        });
+        const config = await load();
+        const expected = { ...DEFAULTS, port: 443, host: 'prod', region: 'eu', log: { level: 'debug', file: 'prod.log' } };
+        const asIs = { ...DEFAULTS, port: 1, host: 'dev', log: { level: 'debug', file: null } };
+        if (JSON.stringify(config) === JSON.stringify(asIs)) {
+          throw new KataAssertionError('with NODE_ENV=production, promises.loadConfig(app.json) ignored app.production.json: the file named after NODE_ENV, next to app.json, goes on top of it when it exists.');
+        }
+        const log = config.log as Config | undefined;
+        if (config.host === 'prod' && log?.file === 'prod.log' && log.level !== 'debug') {
+          throw new KataAssertionError(
+            `with NODE_ENV=production, app.production.json's log object replaced app.json's whole log object (log is ${describeValue(log)}): ` +
+              'it was spread or assigned over the config ({ ...config, ...env }). Merge it key by key, as parents are merged.',
+          );
+        }
+        if (config.host === 'dev') {
+          throw new KataAssertionError(`with NODE_ENV=production, app.json won over app.production.json (host is 'dev'): the environment file goes on top of app.json, not under it.`);
+        }
+        expect(config).to.deep.equal(expected);
+      });
+
+      it('with no file for NODE_ENV, app.json is used as it is', async () => {
+        process.env.NODE_ENV = 'staging';
+        await write({ 'app.json': json({ port: 1 }) });
+        const result = await outcome(load());
+        if (!result.ok) {
+          if (result.error instanceof KataAssertionError) throw result.error;
+          throw new KataAssertionError(
+            `with NODE_ENV=staging and no app.staging.json, promises.loadConfig(app.json) rejected with ${describeValue(result.error)}: ` +
+              'the environment file is optional. Its own ENOENT means "no overrides", not an error.',
+          );
+        }
+        expect(result.value).to.deep.equal({ ...DEFAULTS, port: 1 });
+      });
+
+      it('without NODE_ENV no environment file is applied (not even app.development.json)', async () => {
+        await write({ 'app.json': json({ host: 'app' }), 'app.development.json': json({ host: 'development' }), 'app.undefined.json': json({ host: 'undefined' }) });
+        const config = await load();
+        if (config.host !== 'app') {
+          throw new KataAssertionError(`with NODE_ENV unset, promises.loadConfig(app.json) applied an environment file (host is ${describeValue(config.host)}): only a NODE_ENV that is set names one; there is no default environment.`);
+        }
+        expect(config).to.deep.equal({ ...DEFAULTS, host: 'app' });
+      });
+
+      it('NODE_ENV is read at each load, not once when the module loads', async () => {
+        await write({ 'app.json': json({ host: 'app' }), 'app.staging.json': json({ host: 'staging' }), 'app.production.json': json({ host: 'production' }) });
+        const hosts: unknown[] = [];
+        for (const env of ['staging', 'production']) {
+          process.env.NODE_ENV = env;
+          hosts.push((await load()).host);
+        }
+        if (hosts[0] === hosts[1]) {
+          throw new KataAssertionError(`promises.loadConfig(app.json) gave host ${describeValue(hosts[0])} with NODE_ENV=staging and with NODE_ENV=production: read process.env.NODE_ENV when loading, not once in a constant when the module loads.`);
+        }
+        expect(hosts).to.deep.equal(['staging', 'production']);
+      });
+
+      it('an environment file that extends a missing file is an error naming that file, not "no file for this environment"', async () => {
+        process.env.NODE_ENV = 'production';
+        await write({ 'app.json': json({ port: 1 }), 'app.production.json': json({ extends: 'secrets.json', host: 'prod' }) });
+        const result = await outcome(load());
+        if (result.ok) {
+          throw new KataAssertionError(
+            `with NODE_ENV=production, promises.loadConfig(app.json) resolved with ${describeValue(result.value)}, but app.production.json extends secrets.json, which is missing. ` +
+              'Only the environment file\'s own ENOENT means "no overrides"; an ENOENT for a file it extends is an error, as for any config (check the error\'s path, or read the environment file before its parents).',
+          );
+        }
+        if (result.error instanceof KataAssertionError) throw result.error;
+        expectMissing('promises.loadConfig(app.json)', result.error as Error, 'secrets.json');
+      });
     });
 
     it('rejects on invalid JSON, naming the file, with the SyntaxError as cause (not swallowed)', async () => {
@@ -187,13 +344,61 @@ describe('config-loader', () => {
       }
     });
 
-    it('the callback API gives the same answers as the promise API (it is a shim over it)', async () => {
+    it('gives the same answers as the callback API for a chain of extends', async () => {
       await write(behaviours[4]![1]);
       const viaPromise = await callPromise('promises.loadConfig(app.json)', () => promises.loadConfig(app()));
       const viaCallback = await callLegacy('loadConfig(app.json)', (cb) => loadConfig(app(), cb));
       expect(viaCallback).to.deep.equal(viaPromise);
     });
   });
+
+  /** The config app.json would give if none of its parents were merged: undefined when it has none. */
+  function ownOnly(files: Record<string, unknown>): Config | undefined {
+    const text = files['app.json'];
+    if (typeof text !== 'string') return undefined;
+    const { extends: includes, ...own } = JSON.parse(text) as Config;
+    if (includes === undefined) return undefined;
+    const merged = structuredClone(DEFAULTS);
+    for (const [key, value] of Object.entries(own)) {
+      const current = merged[key];
+      merged[key] = typeof value === 'object' && value !== null && !Array.isArray(value) && typeof current === 'object' && current !== null ? { ...current, ...value } : value;
+    }
+    return merged;
+  }
+
+  /** A load that should have worked failed: say why when the error tells. */
+  function explainFailure(label: string, error: unknown, files: Record<string, unknown>): unknown {
+    if (error instanceof KataAssertionError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/cycl|twice|loop/i.test(message)) {
+      const diamond = 'root.json' in files;
+      return new KataAssertionError(
+        `${label} rejected with ${describeValue(error)}, but no file extends itself, directly or through others. ` +
+          (diamond
+            ? 'root.json is extended by both left.json and right.json, a diamond: a file may be read twice in one load. Keep the chain of files that lead to this one (a new array for each branch), not one set of every file seen.'
+            : 'shared/app.json is another file than app.json: compare resolved paths, not file names.'),
+      );
+    }
+    if (error instanceof TypeError && /undefined|null/.test(message)) {
+      return new KataAssertionError(
+        `${label} failed with ${describeValue(error)}: a config came back undefined from somewhere inside. ` +
+          'A .then callback that starts more async work must `return` its promise (and a function that builds a chain must return the chain).',
+      );
+    }
+    return error;
+  }
+
+  /** A missing file's error is the fs error itself: its code and the path it names. */
+  function expectMissing(label: string, err: Error, file: string): void {
+    const { code } = err as NodeJS.ErrnoException;
+    if (code !== 'ENOENT') {
+      throw new KataAssertionError(
+        `${label} rejected with ${describeValue(err)}${code === undefined ? ', which has no `code`' : ` (code ${code})`}; a missing ${file} should reject with the fs error itself, code ENOENT. ` +
+          'Its message already names the file: pass it on unchanged, so callers can still tell "missing" (ENOENT) from "broken" (invalid JSON).',
+      );
+    }
+    expect(err.message, `the error should name the missing file, ${file}`).to.include(file);
+  }
 
   /**
    * Runs a load that must fail on a cycle. A loader with no cycle detection would read the same

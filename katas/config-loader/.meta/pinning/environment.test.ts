@@ -27,6 +27,14 @@ describe('pinned: NODE_ENV overrides', () => {
     expect(await load()).to.deep.equal({ ...DEFAULTS, port: 1 });
   });
 
+  it('an environment file that extends a missing file is an error naming that file, not ignored', async () => {
+    process.env.NODE_ENV = 'production';
+    await tmp.write({ 'app.json': '{}', 'app.production.json': JSON.stringify({ extends: 'secrets.json', host: 'prod' }) });
+    const err = await load().then(() => undefined, (e: NodeJS.ErrnoException) => e);
+    expect(err).to.have.property('code', 'ENOENT');
+    expect(err?.message).to.include('secrets.json');
+  });
+
   it('an environment file that cannot be read is an error, not ignored', async () => {
     process.env.NODE_ENV = 'production';
     await tmp.write({ 'app.json': '{}', 'app.production.json': {} });

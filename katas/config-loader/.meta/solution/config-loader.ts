@@ -33,12 +33,16 @@ async function loadConfigAsync(file: string): Promise<Config> {
   return merge(config, await readOptional(resolved.replace(/\.json$/, `.${env}.json`)));
 }
 
-/** An environment's overrides: none when its file does not exist. */
+/**
+ * An environment's overrides: none when its own file does not exist. A file it extends must
+ * exist, as for any other config file: only the environment file's own ENOENT means "no overrides".
+ */
 async function readOptional(file: string): Promise<Config> {
   try {
     return await readConfig(file, []);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    const { code, path: missing } = err as NodeJS.ErrnoException;
+    if (code === 'ENOENT' && missing === file) return {};
     throw err;
   }
 }

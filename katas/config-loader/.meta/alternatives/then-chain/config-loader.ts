@@ -37,10 +37,13 @@ function loadConfigAsync(file: string): Promise<Config> {
   });
 }
 
-/** An environment's overrides: none when its file does not exist. */
+/**
+ * An environment's overrides: none when its own file does not exist. A file it extends must
+ * exist, as for any other config file: only the environment file's own ENOENT means "no overrides".
+ */
 function readOptional(file: string): Promise<Config> {
   return readConfig(file, []).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return {};
+    if (err.code === 'ENOENT' && err.path === file) return {};
     throw err;
   });
 }

@@ -21,7 +21,7 @@ export type SaveCallback = (err: Error | null) => void;
  * The callback API. Old callers (and the safety-net tests) use it: keep its signature and
  * behaviour. Do not change this signature.
  *
- * TODO(step 5): once promises.saveDocument works, make this a thin shim over it.
+ * TODO(step 4): once promises.saveDocument works, make this a thin shim over it.
  */
 export function saveDocument(file: string, content: Content, callback: SaveCallback): void {
   file = path.resolve(file);
@@ -74,7 +74,7 @@ export const promises = {
    * called.
    *
    * TODO(step 2): write it with fs/promises, first as a .then chain if you like, then (step 3)
-   * with async/await and cleanup on every failure. Step 4 queues saves of the same file.
+   * with async/await and cleanup on every failure. Step 5 queues saves of the same file.
    */
   saveDocument(file: string, content: Content): Promise<void> {
     return Promise.reject(

@@ -96,9 +96,9 @@ class KeyedMutex {
   }
 
   private release(key: string): void {
-    const next = this.waiting.get(key)!.shift();
-    if (next) {
-      next();
+    const wake = this.waiting.get(key)!.shift();
+    if (wake) {
+      wake();
     } else {
       this.waiting.delete(key);
     }

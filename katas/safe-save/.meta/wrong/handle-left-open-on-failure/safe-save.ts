@@ -6,6 +6,8 @@
  * document, so a reader sees the old version or the new one, never half of one. A document
  * given as an object or an array (not a string or a Buffer) is saved as JSON, indented by two
  * spaces, with a final newline.
+ *
+ * WRONG (kept for the verifier): open, writeFile, sync, close in a row with no try: when the write or the flush fails, the FileHandle of the temp file is never closed.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, rename, rm } from 'node:fs/promises';

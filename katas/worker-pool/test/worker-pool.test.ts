@@ -441,6 +441,26 @@ describe('worker-pool', function () {
       await closePromisePool(pool);
     });
 
+    it('a task queued behind an aborted running task runs on the replacement, not on the worker being terminated', async () => {
+      const pool = promisePool(1);
+      const controller = new AbortController();
+      const running = kit.track('pool.run(\'hold\', { signal })', () => pool.run('hold', kit.gate.ticket(1), { signal: controller.signal }));
+      await kit.untilStarted(1, 'the task to abort');
+      const queued = kit.track('pool.run(\'mark\')', () => pool.run('mark', kit.gate.ticket(2)));
+      controller.abort();
+      errorOf('the aborted task', await settled('pool.run(\'hold\', { signal })', running, 'its worker was terminated, and nothing rejected the task.'));
+      const result = await settled('the queued pool.run(\'mark\')', queued, 'no worker replaced the terminated one, so the queued task never ran.');
+      if (!result.ok) {
+        throw new KataAssertionError(
+          `the task queued behind the aborted one failed (${describeValue(result.error)}): it was given to the worker that was being terminated, and died with it. ` +
+            'A worker you have terminated takes no more tasks: keep it busy (or out of the pool) until its \'exit\', and let the queued task wait for the replacement.',
+        );
+      }
+      expect(result.value, 'what the queued task returned').to.equal(2);
+      expect(kit.workers.maxAlive, 'a replacement started before the terminated worker had exited: start it from the \'exit\' event').to.be.at.most(1);
+      await closePromisePool(pool);
+    });
+
     it('aborting a signal after its task has finished leaves the pool and the other tasks alone', async () => {
       const pool = promisePool(1);
       // One signal for a whole request, as a server has: it outlives the task it was given to.

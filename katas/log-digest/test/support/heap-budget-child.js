@@ -20,11 +20,25 @@ function logBlock() {
   return { block: Buffer.from(text, 'utf8'), lines };
 }
 
+/**
+ * The peaks of the memory outside the JS heap, which --max-old-space-size does not cap: Buffers
+ * (arrayBuffers, part of external) and the whole process (rss).
+ */
+const peak = { rss: 0, external: 0, arrayBuffers: 0 };
+function sampleMemory() {
+  const now = process.memoryUsage();
+  peak.rss = Math.max(peak.rss, now.rss);
+  peak.external = Math.max(peak.external, now.external);
+  peak.arrayBuffers = Math.max(peak.arrayBuffers, now.arrayBuffers);
+}
+
+/** A stream of `count` copies of `block`, each a Buffer of its own, as a file or a socket gives. */
 function generatedStream(block, count) {
   let left = count;
   return new Readable({
     read() {
-      this.push(left-- > 0 ? block : null);
+      sampleMemory();
+      this.push(left-- > 0 ? Buffer.from(block) : null);
     },
   });
 }
@@ -80,9 +94,14 @@ process.once('message', (job) => {
     input = generatedStream(block, count);
   }
   let reported = false;
+  // Between reads of a file, too (the stream above samples on every read).
+  const sampler = setInterval(sampleMemory, 2);
+  sampler.unref();
   run(api, job.call, input, (result) => {
     if (reported) return;
     reported = true;
-    process.send({ ...result, expected: lines * count, bytes: block.length * count });
+    sampleMemory();
+    clearInterval(sampler);
+    process.send({ ...result, expected: lines * count, bytes: block.length * count, peak });
   });
 });

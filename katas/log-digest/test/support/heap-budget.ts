@@ -39,8 +39,15 @@ export interface BudgetJob {
   file?: string;
 }
 
+/** Peaks seen while the digest ran, in bytes (process.memoryUsage()). */
+export interface MemoryPeaks {
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 export type BudgetResult =
-  | { kind: 'finished'; requests: number | undefined; expected: number; bytes: number }
+  | { kind: 'finished'; requests: number | undefined; expected: number; bytes: number; peak: MemoryPeaks }
   | { kind: 'failed'; error: string }
   | { kind: 'out-of-memory'; stderr: string }
   | { kind: 'died'; detail: string; stderr: string }
@@ -72,7 +79,7 @@ export function digestWithinHeap(job: BudgetJob): Promise<BudgetResult> {
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  let message: { ok: boolean; requests?: number; expected: number; bytes: number; error?: string } | undefined;
+  let message: { ok: boolean; requests?: number; expected: number; bytes: number; error?: string; peak: MemoryPeaks } | undefined;
   child.on('message', (m: typeof message) => {
     message = m;
     child.kill();
@@ -80,7 +87,7 @@ export function digestWithinHeap(job: BudgetJob): Promise<BudgetResult> {
   child.send({ entry: job.entry, call: job.call, bytes: job.bytes, file: job.file, sources: transpiledSources(job.entry) });
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
-      if (message?.ok) return resolve({ kind: 'finished', requests: message.requests, expected: message.expected, bytes: message.bytes });
+      if (message?.ok) return resolve({ kind: 'finished', requests: message.requests, expected: message.expected, bytes: message.bytes, peak: message.peak });
       if (message) return resolve({ kind: 'failed', error: message.error ?? 'an unknown error' });
       if (/heap out of memory|Reached heap limit/i.test(stderr)) return resolve({ kind: 'out-of-memory', stderr });
       if (code === 0 && signal === null) return resolve({ kind: 'never-finished' });

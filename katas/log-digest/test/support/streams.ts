@@ -55,3 +55,40 @@ export function describeCut(bytes: Buffer, at: number): string {
   if (bytes[at - 1] === 0x0a) return `the cut at byte ${at} falls at the start of line ${line}`;
   return `the cut at byte ${at} falls inside line ${line}`;
 }
+
+/** Captured at load, so a test that fakes timers cannot stop the pacing below. */
+const realSetTimeout = setTimeout;
+
+/**
+ * A byte stream that delivers `chunks` one by one, each at least `gapMs` of wall-clock time after
+ * the one before, then ends (at once after the last).
+ *
+ * Real time, on purpose, and only as a minimum: node:readline decides whether a "\r" at the end
+ * of one chunk and a "\n" at the start of the next are one line end by reading the clock
+ * (its crlfDelay, 100 ms by default), through a copy of Date.now that sinon's fake timers cannot
+ * replace. The stream waits until Date.now() shows the gap has passed, so a loaded machine can
+ * only make the gap longer: the verdict never depends on the machine's speed.
+ */
+export function pacedStream(chunks: readonly Buffer[], gapMs: number): Readable {
+  let next = 0;
+  let pending = false;
+  let lastPush = 0;
+  return new Readable({
+    read() {
+      if (pending) return;
+      pending = true;
+      const push = () => {
+        const wait = next === 0 || next === chunks.length ? 0 : lastPush + gapMs - Date.now();
+        if (wait > 0) {
+          realSetTimeout(push, wait + 1);
+          return;
+        }
+        pending = false;
+        lastPush = Date.now();
+        if (next < chunks.length) this.push(chunks[next++]);
+        else this.push(null);
+      };
+      setImmediate(push);
+    },
+  });
+}

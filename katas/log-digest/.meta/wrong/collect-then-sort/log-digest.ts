@@ -6,11 +6,12 @@
  *   2016-03-14T09:00:00.120Z GET /menu/café 200 512 - 12.5 ms
  *   <timestamp>              <method> <path> <status> <bytes or -> - <response time> ms
  *
- * Lines end with "\n", or "\r\n" on the Windows boxes. Paths are logged decoded, so they can hold
- * any UTF-8 character (/menu/café, /東京, /🍕), but never a space. Blank lines are skipped; any
- * other line that does not match is counted as malformed. The digest counts the requests by
- * status and lists the slowest ones (slowest first; on equal times, the earlier line first), with
- * the line number (1-based, blank lines included) where each was logged.
+ * Lines end with "\n", or "\r\n" on the Windows boxes; the last line may have no line end. Paths
+ * are logged decoded, so they can hold any UTF-8 character (/menu/café, /東京, /🍕), but never a
+ * space. Blank lines are skipped; any other line that does not match is counted as malformed.
+ * The digest counts the requests by status and lists the slowest ones (slowest first; on equal
+ * times, the earlier line first), with the line number (1-based, blank lines included) where
+ * each was logged.
  *
  * WRONG (kept for the verifier): reads line by line with readline, but keeps every request to sort them once at the end, as the legacy did: memory grows with the log.
  */

@@ -5,7 +5,7 @@ import { callLegacy, callPromise, describeValue, expectCallerErrorEscapes, expec
 import { type Digest, type DigestOptions, digestFile, digestStream, promises, SLOWEST_COUNT } from '../src/log-digest';
 import { type BudgetCall, digestWithinHeap } from './support/heap-budget';
 import { EMPTY_DIGEST, largeLog, logLine, oracle, SAMPLE, SAMPLE_DIGEST } from './support/logs';
-import { byteByByte, chunkedStream, describeCut, pacedStream, splitAt } from './support/streams';
+import { byteByByte, chunkedStream, describeCut, heldStream, pacedStream, splitAt } from './support/streams';
 
 /**
  * The memory test: a log this large, digested by a process whose heap is capped at HEAP_MB, and
@@ -22,6 +22,11 @@ const CRLF_GAP_MS = 150;
 const STREAM_ERRORS =
   "A stream reports a failure with an 'error' event; when nothing listens for it, Node throws the error where nothing can catch it, and the process dies. " +
   "Listen for 'error' (readline and stream/promises' pipeline pass it on for you), and turn it into the callback's error or the promise's rejection.";
+
+/** What a digest in place of an error usually means, for every failure message about it. */
+const PARTIAL_DIGEST =
+  'A digest of part of the log (or of none of it: a missing file looks like an empty log) hides the failure from the caller. ' +
+  'Usually a try/catch around the loop that returns the digest read so far: let the error reject instead.';
 
 /** What options.slowest means, for every failure message about it. */
 const OPTIONS_SLOWEST = `options.slowest is how many of the slowest requests to list (default ${SLOWEST_COUNT}): hand it on to where the list of the slowest is kept.`;
@@ -241,6 +246,28 @@ describe('log-digest', () => {
       expect(viaStream, `promises.digestStream(log, {}).${empty}`).to.deep.equal(oracle(many));
     });
 
+    it('two digests at once keep their own totals: a second log is digested while the first waits halfway', async () => {
+      await tmp.write({ 'access.log': manyLog });
+      const cut = SAMPLE.indexOf('\n', 100) + 1;
+      const held = heldStream(SAMPLE.subarray(0, cut), SAMPLE.subarray(cut));
+      const first = outcome(callPromise('promises.digestStream(sample)', () => promises.digestStream(held.stream)));
+      const started = await Promise.race([held.firstChunkRead.then(() => 'reading' as const), first]);
+      if (started !== 'reading') {
+        if (!started.ok) throw started.error;
+        throw new KataAssertionError(`promises.digestStream(sample) resolved with ${describeValue(started.value)} before it read its stream.`);
+      }
+      // The first digest has read the first lines of the sample and waits for the rest: the second runs from start to end meanwhile.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const second = await callPromise('promises.digestFile(access.log)', () => promises.digestFile(log()));
+      held.release();
+      const firstResult = await first;
+      const shared =
+        'Each digest keeps its own totals: a line counter, counts or a list of the slowest kept outside the digest (module-level variables, one shared object, reset when a digest starts) add two digests into each other.\n';
+      expect(second, `promises.digestFile(access.log), digested while promises.digestStream(sample) waited halfway through its log. ${shared}`).to.deep.equal(oracle(many));
+      if (!firstResult.ok) throw firstResult.error;
+      expect(firstResult.value, `promises.digestStream(sample), which waited halfway while promises.digestFile(access.log) ran from start to end. ${shared}`).to.deep.equal(SAMPLE_DIGEST);
+    });
+
     it('rejects with ENOENT for a missing file, without crashing the process', async () => {
       const err = await expectStreamRejection('promises.digestFile(missing.log)', () => promises.digestFile(tmp.file('missing.log')));
       expect(err, 'the error the file system gave, passed on as it is').to.have.property('code', 'ENOENT');
@@ -278,7 +305,7 @@ describe('log-digest', () => {
    */
   async function legacyError(label: string, invoke: (cb: (err: Error | null | undefined, digest?: Digest) => void) => void): Promise<unknown> {
     const result = await outcome(callLegacy(label, invoke));
-    if (result.ok) throw new KataAssertionError(`${label} called back with ${describeValue(result.value)}, but it should have called back with an error.`);
+    if (result.ok) throw new KataAssertionError(`${label} called back with ${describeValue(result.value)}, but it should have called back with an error. ${PARTIAL_DIGEST}`);
     if (result.error instanceof KataAssertionError) throw new KataAssertionError(`${result.error.message}\n  ${STREAM_ERRORS}`);
     return result.error;
   }
@@ -296,6 +323,10 @@ describe('log-digest', () => {
     const capture = scopedCapture((err) => escaped(err));
     try {
       return await Promise.race([capture.run(() => expectRejection(label, invoke)), escape]);
+    } catch (err) {
+      // Resolved instead of rejecting: say what usually does that.
+      if (err instanceof KataAssertionError && err.message.startsWith(`${label} resolved with`)) throw new KataAssertionError(`${err.message} ${PARTIAL_DIGEST}`);
+      throw err;
     } finally {
       capture.release();
     }

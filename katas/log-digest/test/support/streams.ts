@@ -92,3 +92,51 @@ export function pacedStream(chunks: readonly Buffer[], gapMs: number): Readable 
     },
   });
 }
+
+/** A stream the test holds halfway, from {@link heldStream}. */
+export interface HeldStream {
+  stream: Readable;
+  /** Resolves once the first chunk was delivered and the reader asked for more. */
+  firstChunkRead: Promise<void>;
+  /** Delivers the second chunk, then ends the stream. */
+  release(): void;
+}
+
+/**
+ * A byte stream that delivers `first`, then waits for the test's `release()` before it delivers
+ * `rest` and ends: the test decides what happens while a digest is halfway through its log.
+ */
+export function heldStream(first: Buffer, rest: Buffer): HeldStream {
+  let step = 0;
+  let released = false;
+  let waiting = false;
+  let firstRead!: () => void;
+  const firstChunkRead = new Promise<void>((resolve) => (firstRead = resolve));
+  const stream = new Readable({
+    read() {
+      if (step === 0) {
+        step = 1;
+        setImmediate(() => this.push(first));
+      } else if (step === 1) {
+        firstRead();
+        if (released) deliverRest();
+        else waiting = true;
+      }
+    },
+  });
+  const deliverRest = () => {
+    step = 2;
+    setImmediate(() => {
+      stream.push(rest);
+      stream.push(null);
+    });
+  };
+  return {
+    stream,
+    firstChunkRead,
+    release() {
+      released = true;
+      if (waiting) deliverRest();
+    },
+  };
+}

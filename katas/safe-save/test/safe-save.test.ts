@@ -210,6 +210,12 @@ describe('safe-save', () => {
       throw new KataAssertionError(`the save reported success, but it could not ${STEPS[step]} (the test failed that call with ${code}): the caller must learn that the new version was not saved.`);
     }
     expect(codesIn(result.error), `the caller should get the error of the step that failed (${code}); it got ${describeValue(result.error)}`).to.include(code);
+    if ((result.error as { code?: unknown }).code !== code) {
+      throw new KataAssertionError(
+        `the caller got ${describeValue(result.error)}, with the step's ${code} only inside it: when nothing else failed, reject with the step's own error, unwrapped. ` +
+          `Callers check err.code === '${code}'; wrap (in an AggregateError of both) only when the cleanup fails too.`,
+      );
+    }
     const unfinished = unfinishedAtReport('its error');
     if (unfinished) throw new KataAssertionError(`after a failure to ${STEPS[step]}, ${unfinished}`);
     if (atReport) expectUntouchedIn(step, atReport.files, 'at the moment the save reported its error, ');
@@ -585,6 +591,55 @@ describe('safe-save', () => {
       }
       expect(show(files.get('doc.txt.bak')), 'doc.txt.bak should hold the version the second save replaced: the first save\'s').to.equal('the first save\'s version');
       expect([...files.keys()], 'the folder should hold only doc.txt and doc.txt.bak').to.deep.equal(['doc.txt', 'doc.txt.bak']);
+    });
+
+    it('a save called while the second is still running waits for it, though the first has finished: the queue entry belongs to the last save queued', async () => {
+      await tmp.write({ 'doc.txt': ORIGINAL });
+      const renames = probe.holdRenames(doc());
+      const saves: Started[] = [];
+      let overlapped = false;
+      const waitingRenames = async (n: number, label: string) => {
+        const verdict = await untilDoneOrStalled({ done: () => renames.waiting().length >= n || saves.some((s) => s.settled()) });
+        if (verdict === 'stalled' || renames.waiting().length < n) {
+          throw new KataAssertionError(`${label} neither reached its rename onto doc.txt nor finished (fs calls made: ${fsCallsMade()}).`);
+        }
+      };
+      try {
+        saves.push(start('promise', doc(), NEW, 'the first save'));
+        await waitingRenames(1, 'the first save');
+        saves.push(start('promise', doc(), FIRST, 'the second save'));
+        await whenQuiet();
+        renames.release('oldest'); // the first save's rename
+        await untilDoneOrStalled({ done: () => saves[0]!.settled() });
+        // The second save is running now (or done, if nothing held it); a third one comes in.
+        saves.push(start('promise', doc(), SECOND, 'the third save'));
+        await whenQuiet();
+        while (!saves.every((s) => s.settled())) {
+          const verdict = await watch({ done: () => saves.every((s) => s.settled()) });
+          if (verdict === 'done' || renames.waiting().length === 0) break;
+          if (renames.waiting().length > 1) overlapped = true;
+          renames.release('newest');
+        }
+      } finally {
+        renames.open();
+      }
+      const results = await settleAll(...saves);
+      results.forEach((r, i) => {
+        if (!r!.ok) throw r!.error instanceof KataAssertionError ? r!.error : new KataAssertionError(`${saves[i]!.label} failed (${describeValue(r!.error)}) although nothing made it fail: saves of doc.txt ran at the same time.`);
+      });
+      const files = await listing();
+      // Here the saves are the first (NEW), the second (FIRST) and the third (SECOND).
+      const which = (bytes: Buffer | undefined) =>
+        ({ 'the new version': 'the first save\'s version', 'the first save\'s version': 'the second save\'s version', 'the second save\'s version': 'the third save\'s version' } as Record<string, string>)[show(bytes)] ?? show(bytes);
+      if (overlapped || which(files.get('doc.txt')) !== 'the third save\'s version') {
+        throw new KataAssertionError(
+          (overlapped
+            ? 'the third save ran while the second was still running (both were about to rename onto doc.txt at once): it found no save of doc.txt in the queue. '
+            : `doc.txt ended as ${which(files.get('doc.txt'))}, not the third save's version: the third save did not wait for the second. `) +
+            'When a save finishes, delete the map entry only if it is still its own: by then a later save may have put its promise there, and deleting that lets the next save skip the queue.',
+        );
+      }
+      expect(which(files.get('doc.txt.bak')), 'doc.txt.bak should hold the version the third save replaced').to.equal('the second save\'s version');
     });
 
     it('a save that fails does not block the saves queued behind it', async () => {

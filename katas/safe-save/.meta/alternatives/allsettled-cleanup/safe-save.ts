@@ -7,10 +7,9 @@
  * given as an object or an array (not a string or a Buffer) is saved as JSON, indented by two
  * spaces, with a final newline.
  *
- * WRONG (kept for the verifier): open, writeFile, sync, close in a row with no try: when the write or the flush fails, the FileHandle of the temp file is never closed.
+ * CORRECT ALTERNATIVE (kept for the verifier): the outcomes of the write and of the close collected with Promise.allSettled (one error, or an AggregateError of both), handle.datasync() for the flush, unlink that tolerates ENOENT for the cleanup, and temp names from the process id and a counter.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFile, open, rename, rm } from 'node:fs/promises';
+import { copyFile, type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { callbackify } from 'node:util';
 
@@ -24,28 +23,48 @@ async function saveDocumentAsync(file: string, content: Content): Promise<void> 
   return oneAtATime(target, () => replace(target, data));
 }
 
+/** Temp files get the process id and a counter: unique within the process, and across processes. */
+let sequence = 0;
+
 /**
  * Puts `data` in place of `file`. Until the final rename the document is untouched; if any
  * step fails, the temp file is removed and the step's error reaches the caller.
  */
 async function replace(file: string, data: string | Buffer): Promise<void> {
-  // A name of its own: two processes saving the same file never share a temp file.
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  sequence += 1;
+  const tmp = `${file}.${process.pid}-${sequence}.tmp`;
   try {
     await writeDurably(tmp, data);
     await keepBackup(file);
     await rename(tmp, file);
   } catch (err) {
-    throw await afterCleanUp(err, () => rm(tmp, { force: true }));
+    const [removed] = await Promise.allSettled([removeIfThere(tmp)]);
+    if (removed.status === 'rejected') throw new AggregateError([err, removed.reason], 'the save failed, and removing its temp file failed too');
+    throw err;
   }
 }
 
-/** Writes a new file and flushes it to disk, so the rename never publishes a half-written one. */
+/** Writes a new file and flushes its data to disk; the handle is closed whatever happened. */
 async function writeDurably(tmp: string, data: string | Buffer): Promise<void> {
   const handle = await open(tmp, 'wx');
+  const [written] = await Promise.allSettled([writeAndFlush(handle, data)]);
+  const [closed] = await Promise.allSettled([handle.close()]);
+  const errors = [written, closed].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (errors.length > 1) throw new AggregateError(errors, 'the write failed, and closing the temp file failed too');
+  if (errors.length === 1) throw errors[0];
+}
+
+async function writeAndFlush(handle: FileHandle, data: string | Buffer): Promise<void> {
   await handle.writeFile(data);
-  await handle.sync();
-  await handle.close();
+  await handle.datasync();
+}
+
+async function removeIfThere(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 /** Copies the current version to `file.bak`. The first save of a document has none to keep. */
@@ -55,20 +74,6 @@ async function keepBackup(file: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-}
-
-/**
- * Runs `cleanUp` after `failure`, and returns the error to throw: `failure`, or, when the cleanup
- * fails too, both of them, the original first. (A throw from the cleanup itself, in a `finally`
- * or a `catch`, would replace the error in flight.)
- */
-async function afterCleanUp(failure: unknown, cleanUp: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await cleanUp();
-  } catch (cleanUpError) {
-    return new AggregateError([failure, cleanUpError], 'the save failed, and cleaning up after it failed too');
-  }
-  return failure;
 }
 
 /** The last save queued for each file (by absolute path); it settles when that save does, and never rejects. */

@@ -198,7 +198,7 @@ describe('worker-pool', function () {
       kit.gate.release(1);
       await running.value(WORKER_EXITED);
       expect(await queued.value(WORKER_EXITED), 'what the worker received').to.deep.equal({ byteLength: 4096, sum: 4096 });
-      expect(buffer.byteLength, 'the queued task\'s ArrayBuffer should have moved to the worker (byteLength 0 here), but it was copied: the queue lost the transfer list').to.equal(0);
+      expect(buffer.byteLength, 'the queued task\'s ArrayBuffer should have moved to the worker (byteLength 0 here), but it was copied: the queue lost the transfer list, or the callback API did not pass run()\'s transfer list on to the pool').to.equal(0);
       await closeCallbackPool(pool);
     });
 
@@ -358,7 +358,7 @@ describe('worker-pool', function () {
     it('a worker that exits with code 0 in the middle of a task fails that task too, and is replaced', async () => {
       const pool = promisePool(1);
       const exited = kit.track('pool.run(\'exit\', 0)', () => pool.run('exit', 0));
-      const why = 'its worker exited with code 0 in the middle of the task, and nothing rejected the task. An exit while a task runs is a crash whatever its code: do not reject only when the code is not 0.';
+      const why = 'its worker exited with code 0 in the middle of the task, and nothing rejected the task. Listen for the worker\'s \'exit\' event, and treat an exit while a task runs as a crash whatever its code: do not reject only when the code is not 0.';
       errorOf('pool.run(\'exit\', 0)', await settled('pool.run(\'exit\', 0)', exited, why));
       const next = await settled('pool.run(\'echo\')', kit.track('pool.run(\'echo\')', () => pool.run('echo', 'next')), 'no worker replaced the one that exited.');
       expectValue('the task after the exit', next, 'next');
@@ -482,10 +482,10 @@ describe('worker-pool', function () {
       const listeners = () => getEventListeners(controller.signal, 'abort').length;
       const failed = await expectRejection('pool.run(\'fail\', { signal })', () => pool.run('fail', 'bad input', { signal: controller.signal }));
       expect(failed.message, 'the task\'s own error').to.equal('bad input');
-      expect(listeners(), 'once its task has rejected (the task threw), the pool should remove its \'abort\' listener from the signal: remove it however the task settles, not only when it resolves').to.equal(0);
+      expect(listeners(), 'once its task has rejected (the task threw), the pool should remove its \'abort\' listener from the signal: remove it however the task settles, resolved or rejected').to.equal(0);
       const died = kit.track('pool.run(\'exit\', 3, { signal })', () => pool.run('exit', 3, { signal: controller.signal }));
       errorOf('pool.run(\'exit\', 3, { signal })', await settled('pool.run(\'exit\', 3, { signal })', died, WORKER_EXITED));
-      expect(listeners(), 'once its task has rejected (its worker died), the pool should remove its \'abort\' listener from the signal: remove it however the task settles, not only when it resolves').to.equal(0);
+      expect(listeners(), 'once its task has rejected (its worker died), the pool should remove its \'abort\' listener from the signal: remove it however the task settles, resolved or rejected').to.equal(0);
       expect(await callPromise('pool.run(\'echo\')', () => pool.run('echo', 'still serving', { signal: controller.signal }))).to.equal('still serving');
       expect(listeners(), 'once its task has resolved, the pool should remove its \'abort\' listener from the signal').to.equal(0);
       await closePromisePool(pool);

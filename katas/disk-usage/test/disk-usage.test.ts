@@ -194,7 +194,7 @@ describe('disk-usage', () => {
     it('entries of the same size are listed by name, whatever order their sizes arrive in', async () => {
       await write(withTies);
       const usage = await gate.finishInOrder(tmp.path, callbackRun<Usage[]>('diskUsage(folder)', (cb) => diskUsage(tmp.path, cb)), lastNameFirst);
-      expect(usage, 'largest first, and entries of the same size by name (the order must not depend on which lstat finished first)').to.deep.equal(
+      expect(usage, 'largest first, and entries of the same size by name: the order must depend neither on which lstat finished first nor on the order readdir lists names in (the file system\'s, alphabetical on some only; here, last name first)').to.deep.equal(
         expectedUsage(withTies),
       );
     });
@@ -229,7 +229,7 @@ describe('disk-usage', () => {
     it('entries of the same size are listed by name, whatever order their sizes arrive in', async () => {
       await write(withTies);
       const usage = await gate.finishInOrder(tmp.path, promiseRun('promises.diskUsage(folder)', () => promises.diskUsage(tmp.path)), lastNameFirst);
-      expect(usage, 'largest first, and entries of the same size by name (the order must not depend on which lstat finished first)').to.deep.equal(
+      expect(usage, 'largest first, and entries of the same size by name: the order must depend neither on which lstat finished first nor on the order readdir lists names in (the file system\'s, alphabetical on some only; here, last name first)').to.deep.equal(
         expectedUsage(withTies),
       );
     });

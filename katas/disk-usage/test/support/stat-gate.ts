@@ -144,6 +144,35 @@ function wrap(target: Record<string, unknown>, name: Counted, api: StatCall['api
   target[name] = wrapper;
 }
 
+/**
+ * While `reversing`, a readdir under the armed folder lists its names last first (reverse order of
+ * name): readdir's order is the file system's, alphabetical on some, not on others, so a walk
+ * that relies on it for entries of the same size is caught on every run.
+ */
+let reversing = false;
+const byNameLastFirst = (a: unknown, b: unknown): number => {
+  const name = (e: unknown) => String(typeof e === 'object' && e !== null && 'name' in e ? (e as { name: unknown }).name : e);
+  return name(a) < name(b) ? 1 : name(a) > name(b) ? -1 : 0;
+};
+const reordered = (list: unknown): unknown => (Array.isArray(list) ? [...list].sort(byNameLastFirst) : list);
+
+function wrapListing(target: Record<string, unknown>, api: StatCall['api']): void {
+  const original = target.readdir as AnyFn;
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const file = pathOf(args[0]);
+    const cb = args[args.length - 1];
+    if (!reversing || file === undefined || !(file === scope || isWatched(file)) || (api === 'callback' && typeof cb !== 'function')) return original.apply(this, args);
+    if (api === 'callback') {
+      args[args.length - 1] = (err: unknown, list: unknown) => (cb as AnyFn)(err, reordered(list));
+      return original.apply(this, args);
+    }
+    return (original.apply(this, args) as Promise<unknown>).then(reordered);
+  };
+  copyProps(original, wrapper);
+  Object.defineProperty(wrapper, 'name', { value: original.name });
+  target.readdir = wrapper;
+}
+
 const g = globalThis as Record<symbol, unknown>;
 if (!g[INSTALLED]) {
   g[INSTALLED] = true;
@@ -151,6 +180,8 @@ if (!g[INSTALLED]) {
     wrap(fs as unknown as Record<string, unknown>, name, 'callback');
     wrap(fs.promises as unknown as Record<string, unknown>, name, 'promise');
   }
+  wrapListing(fs as unknown as Record<string, unknown>, 'callback');
+  wrapListing(fs.promises as unknown as Record<string, unknown>, 'promise');
 }
 
 // -------------------------------------------------------------------------------------------
@@ -210,45 +241,78 @@ export function countEntries(tree: Tree): number {
 
 /**
  * Which entries a walk knows about and has not looked at yet: the top-level ones from the
- * start, the children of a folder once the result of its lstat reached the walk (it reads the
- * folder next; the quiet detection waits for that read). A walk that learns of entries sooner
- * (readdir with file types) only finds the bar lower.
+ * start, the children of a folder once the walk could know them: when the result of the
+ * folder's lstat reached it (it reads the folder next; the quiet detection waits for that read),
+ * or when it lists the folder (readdir or opendir), whichever comes first. A folder is done
+ * waiting once it is lstat-ed *or* listed: a walk that tells folders apart with
+ * readdir({ withFileTypes: true }) never lstat-s them, and owes no lstat for them. What the bound
+ * counts is lstat calls; what waits for one is every file and link the walk has not looked at.
  */
 class Frontier {
   private readonly children = new Map<string, string[]>();
+  private readonly folders = new Set<string>();
   private readonly known = new Set<string>();
+  /** Looked at (an lstat/stat call), or, for a folder, listed. */
   private readonly started = new Set<string>();
   private waitingCount = 0;
+  /** How far into fsFaults.calls() the listings were read. */
+  private seenCalls = 0;
 
   constructor(root: string, tree: Tree) {
     const index = (dir: string, t: Tree): string[] =>
       Object.entries(t).map(([name, entry]) => {
         const file = path.join(dir, name);
-        if (isFolder(entry)) this.children.set(file, index(file, entry));
+        if (isFolder(entry)) {
+          this.folders.add(file);
+          this.children.set(file, index(file, entry));
+        }
         return file;
       });
+    this.seenCalls = fsFaults.calls().length;
     for (const file of index(root, tree)) this.learn(file);
   }
 
   /** Entries known and not looked at yet. */
   get waiting(): number {
+    this.readListings();
     return this.waitingCount;
   }
 
   /** A few of them, relative to `root`, for a message. */
   someWaiting(root: string, n = 3): string[] {
+    this.readListings();
     return [...this.known].filter((f) => !this.started.has(f)).slice(0, n).map((f) => path.relative(root, f));
   }
 
   onCall(call: StatCall): void {
-    if (this.started.has(call.path)) return;
-    this.started.add(call.path);
-    if (this.known.has(call.path)) this.waitingCount -= 1;
+    this.start(call.path);
   }
 
   onDelivered(call: StatCall): void {
-    for (const child of this.children.get(call.path) ?? []) this.learn(child);
-    this.children.delete(call.path);
+    this.open(call.path);
+  }
+
+  /** Folders the walk listed since the last look: their children are known, and they owe no lstat. */
+  private readListings(): void {
+    const calls = fsFaults.calls();
+    for (; this.seenCalls < calls.length; this.seenCalls++) {
+      const c = calls[this.seenCalls]!;
+      if ((c.call === 'readdir' || c.call === 'opendir') && this.folders.has(path.resolve(c.path))) {
+        this.start(path.resolve(c.path));
+        this.open(path.resolve(c.path));
+      }
+    }
+  }
+
+  private start(file: string): void {
+    if (this.started.has(file)) return;
+    this.started.add(file);
+    if (this.known.has(file)) this.waitingCount -= 1;
+  }
+
+  private open(folder: string): void {
+    for (const child of this.children.get(folder) ?? []) this.learn(child);
+    this.children.delete(folder);
   }
 
   private learn(file: string): void {
@@ -332,7 +396,9 @@ export const statMessages = {
     `${label} had ${peakSeen} lstat calls in flight at once, but at most ${limit} are allowed. ` +
     'Every entry is looked at as soon as its folder is read (forEach, or Promise.all over the whole tree): on a large tree that is ' +
     'thousands of requests queued at once (and EMFILE once each one holds a file). ' +
-    `Start a new lstat only while fewer than ${limit} are running: one limiter for the whole walk, not one per folder.`,
+    `Start a new lstat only while fewer than ${limit} are running: one limiter for the whole walk, not one per folder. ` +
+    'If there is one already, its count goes wrong: a finished task that both frees its slot (running--) and hands it to the ' +
+    'next waiter lets one more in each time; hand the slot over, or free it, never both.',
   notFilled: (label: string, limit: number, inFlight: number, possible: number, waiting: string[]) =>
     (inFlight <= 1
       ? `${label} looked at one entry at a time: only ${inFlight} lstat was in flight when the process went quiet`
@@ -371,7 +437,8 @@ export interface StatGate {
   expectBoundedWalk<T>(limit: number, root: string, tree: Tree, run: Run<T>): Promise<T>;
   /**
    * Runs `run` holding every lstat, and lets them finish in the order `pick` chooses among the
-   * ones in flight (each time the process is quiet). Resolves as `run` does.
+   * ones in flight (each time the process is quiet); readdir lists names last first meanwhile
+   * (its order is the file system's, never to be relied on). Resolves as `run` does.
    */
   finishInOrder<T>(root: string, run: Run<T>, pick: (inFlight: readonly StatCall[]) => StatCall): Promise<T>;
 }
@@ -413,6 +480,7 @@ function arm(root: string): void {
 function disarm(): void {
   scope = undefined;
   holding = false;
+  reversing = false;
   flights.length = 0;
   made.length = 0;
   delivered.clear();
@@ -511,6 +579,7 @@ function expectBoundedWalk<T>(limit: number, root: string, tree: Tree, run: Run<
 
 function finishInOrder<T>(root: string, run: Run<T>, pick: (inFlight: readonly StatCall[]) => StatCall): Promise<T> {
   arm(root);
+  reversing = true;
   return drive(run, async (state) => {
     for (;;) {
       await until(() => false, 0);

@@ -78,6 +78,26 @@ export function materializeVariant(variantDir: string, underDir: string): { dir:
   return { dir: out, dispose: () => fs.rmSync(out, { recursive: true, force: true }) };
 }
 
+/**
+ * The variant as whole files laid over the layer under it, in one temporary folder: what a run
+ * sees through the implementation redirect, for a tool that reads a folder (the callback-hell
+ * check, whose type-aware rules need every file the variant imports).
+ */
+export function layeredCopy(variantDir: string, underDir: string): { dir: string; dispose: () => void } {
+  const variant = materializeVariant(variantDir, underDir);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), `kata-layered-${path.basename(variantDir)}-`));
+  try {
+    fs.cpSync(underDir, out, { recursive: true });
+    fs.cpSync(variant.dir, out, { recursive: true });
+  } catch (err) {
+    fs.rmSync(out, { recursive: true, force: true });
+    throw err;
+  } finally {
+    variant.dispose();
+  }
+  return { dir: out, dispose: () => fs.rmSync(out, { recursive: true, force: true }) };
+}
+
 /** The patch that turns `<under>/<rel>` into `changed` (what `kata patch` writes). */
 export function makeVariantPatch(rel: string, underText: string, changed: string): string {
   return createTwoFilesPatch(`reference/${rel}`, `variant/${rel}`, underText, changed, undefined, undefined, { context: 3 });

@@ -27,7 +27,7 @@ import { currentStep, stepOfTest } from '../learner/steps';
 import { implementationRoot, type Kata } from '../kata/metadata';
 import { quoteProblems } from '../kata/requirements';
 import { reviewKeyProblems } from '../kata/review-key';
-import { hasPatches, materializeVariant } from '../kata/variant-patches';
+import { hasPatches, layeredCopy, materializeVariant } from '../kata/variant-patches';
 import { type RunOptions, type RunResult, runKata, type TestResult } from '../runner/run-kata';
 
 import type { ClaimKind } from './claim-kinds';
@@ -247,7 +247,8 @@ function formatClaim(kata: Kata): Claim {
 async function alternativeStructureProblems(kata: Kata, alt: Kata['meta']['alternatives'][number]): Promise<string[]> {
   let variant: { dir: string; dispose: () => void };
   try {
-    variant = materializeVariant(path.join(kata.dir, alt.dir), path.join(kata.dir, kata.meta.solution));
+    // The alternative over the reference, as it runs: it may hold only the files it changes.
+    variant = layeredCopy(path.join(kata.dir, alt.dir), path.join(kata.dir, kata.meta.solution));
   } catch (err) {
     return [(err as Error).message];
   }

@@ -141,6 +141,32 @@ describe('worker-pool', function () {
       expect(escaped.map(String), 'the caller\'s own error belongs to the caller: it should escape as it does from any callback').to.deep.equal(['Error: thrown by the caller']);
       await closeCallbackPool(pool);
     });
+
+    it('an exception thrown by the caller\'s close() callback is not fed back into that callback', async () => {
+      const pool = callbackPool(1);
+      expect(await runWithCallback(pool, 'echo', 'before close').value(WORKER_EXITED)).to.equal('before close');
+      const calls: unknown[][] = [];
+      const escaped: unknown[] = [];
+      const restore = captureUncaught((err) => escaped.push(err));
+      try {
+        const closing = new RecordedCall('pool.close()', (cb) =>
+          pool.close((...args) => {
+            calls.push(args);
+            cb(null);
+            throw new Error('thrown by the caller');
+          }),
+        );
+        await closing.outcome('the pool has no worker left to stop, so it should call back.');
+        await whenQuiet();
+      } finally {
+        restore();
+      }
+      if (calls.length > 1) {
+        throw new KataAssertionError(messages.callerErrorFedBack('pool.close', calls.length, calls[1]![0]));
+      }
+      expect(escaped.map(String), 'the caller\'s own error belongs to the caller: it should escape from close()\'s callback as it does from any callback, not be swallowed by a promise chain').to.deep.equal(['Error: thrown by the caller']);
+      await waitFor(kit.workers.whenNoneAlive(), { stuck: () => 'unreachable', slow: () => `pool.close() called back, but ${kit.workers.alive} worker thread(s) were still running long after.` });
+    });
   });
 
   describe('defects: what the legacy version gets wrong', () => {

@@ -148,7 +148,15 @@ describe('disk-usage', () => {
         throw new KataAssertionError(messages.callbackCalledTwice('diskUsage', calls[0]![1], calls[1]![0]) + ' The second call passed back the error the callback itself threw: `.then(cb).catch(cb)` does that; util.callbackify does not.');
       }
       expect(calls, 'the callback should have been called once').to.have.length(1);
-      expect(escaped.map(String), 'the caller\'s own error belongs to the caller: it should escape as it does from any callback').to.deep.equal(['Error: thrown by the caller']);
+      if (escaped.length === 0) {
+        throw new KataAssertionError(
+          "diskUsage swallowed the error its caller's callback threw: it must escape as an uncaught exception, as it does from any callback. " +
+            'A callback called inside a .then handler turns its throw into a rejection of the promise .then returns: it vanishes in a ' +
+            '.catch, or surfaces later as an unhandled rejection, not where the caller expects it. util.callbackify calls back on a tick ' +
+            'of its own (process.nextTick), outside the promise.',
+        );
+      }
+      expect(escaped.map(String), 'the caller\'s own error belongs to the caller: it should escape as it does from any callback, and nothing else with it').to.deep.equal(['Error: thrown by the caller']);
     });
   });
 
@@ -217,6 +225,10 @@ describe('disk-usage', () => {
       expectUsageOf(label, await callPromise(label, () => promises.diskUsage(tmp.path)), withEmptyFolder);
     });
 
+    it('an empty folder given resolves with an empty list', async () => {
+      expect(await callPromise('promises.diskUsage(empty folder)', () => promises.diskUsage(tmp.path))).to.deep.equal([]);
+    });
+
     it('a symlink counts as the link itself and is never followed, loops included', async () => {
       await write({ ...withLoops, ...withLinks });
       const label = 'promises.diskUsage(folder with symlinks)';
@@ -279,6 +291,22 @@ describe('disk-usage', () => {
       const label = `promises.diskUsage(${bigLabel})`;
       const usage = await gate.expectBoundedWalk(DEFAULT_CONCURRENCY, big.path, big.tree, promiseRun(label, () => promises.diskUsage(big.path)));
       expect(usage).to.deep.equal(expectedUsage(big.tree));
+    });
+
+    it('options without a concurrency ({} or { concurrency: undefined }) mean DEFAULT_CONCURRENCY, not an error', async () => {
+      const tree = behaviours[1]![1];
+      await write(tree);
+      for (const [shown, options] of [['{}', {}], ['{ concurrency: undefined }', { concurrency: undefined }]] as const) {
+        const label = `promises.diskUsage(folder, ${shown})`;
+        const result = await outcome(callPromise(label, () => promises.diskUsage(tmp.path, options)));
+        const usage = expectUsage(
+          label,
+          result,
+          'a concurrency left out is the default, whether the options object is left out too or not. A default for the whole options ' +
+            "object (`options = { concurrency: DEFAULT_CONCURRENCY }`) is not used when the caller passes {}: default the field (`const { concurrency = DEFAULT_CONCURRENCY } = options ?? {}`).",
+        );
+        expectUsageOf(label, usage, tree);
+      }
     });
 
     it('rejects a concurrency that is not a whole number of at least 1, before looking at anything', async () => {

@@ -182,6 +182,27 @@ describe('config-loader', () => {
       expect(config).to.deep.equal({ ...DEFAULTS, host: 'b', tags: ['b'], log: { level: 'debug', file: null } });
     });
 
+    it('two loads at the same time do not see each other: nothing of one load is kept between loads', async () => {
+      await write({ 'app.json': json({ extends: 'base.json', port: 1 }), 'base.json': json({ host: 'base' }) });
+      const label = 'promises.loadConfig(app.json), twice at the same time';
+      const gate = fsFaults.hold({ call: 'readFile', path: /[\\/]app\.json$/ });
+      const loads = [0, 1].map(() => outcome(callPromise(label, () => promises.loadConfig(app()))));
+      // Both loads are reading app.json before either gets its content.
+      await gate.waitForHeld(2, label).catch(() => undefined);
+      gate.releaseAll('reverse');
+      const results = await Promise.all(loads);
+      await whenQuiet();
+      for (const result of results) {
+        if (result.ok) continue;
+        if (result.error instanceof KataAssertionError) throw result.error;
+        throw new KataAssertionError(
+          `${label}: one of them rejected with ${describeValue(result.error)} while the other was still loading. ` +
+            'State kept outside a load (a module-level list or set of the files being loaded) is shared by every load in the process: pass the chain of files down the recursion instead.',
+        );
+      }
+      for (const result of results) expect(result.ok && result.value).to.deep.equal({ ...DEFAULTS, port: 1, host: 'base' });
+    });
+
     it('each load returns a fresh object: changing one result changes neither the next one nor DEFAULTS', async () => {
       await write({ 'app.json': json({ log: { file: 'app.log' } }) });
       const label = 'promises.loadConfig(app.json)';

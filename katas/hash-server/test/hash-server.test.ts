@@ -1,10 +1,13 @@
 // The kata's tests. Do not change this file: make them pass by changing src/. Your own tests go in test/mine/.
 import { expect } from 'chai';
 
-import { callPromise, captureUncaught, expectRejection, expectResponsive, expectWorkerStarted, KataAssertionError, whenQuiet } from '../../../src/harness';
-import { type HashJob, type HashServer, promises, startHashServer } from '../src/hash-server';
+import * as net from 'node:net';
+
+import { callPromise, captureUncaught, expectRejection, KataAssertionError, whenQuiet } from '../../../src/harness';
+import { type HashJob, type HashServer, type PromiseHashServer, promises, startHashServer } from '../src/hash-server';
 import { closeOnce, get, post, type Reply, send, type Tracked, track, useHashServers } from './support/http';
-import { liveWorkers, workersGone } from './support/live-workers';
+import { liveWorkers, settleOrStall, workersGone } from './support/live-workers';
+import { expectOffMainThread } from './support/off-main-thread';
 
 /** Jobs, and the hashes the user database holds for them: [title, job, hash]. */
 const REFERENCE: Array<[string, HashJob, string]> = [
@@ -38,6 +41,21 @@ describe('hash-server', function () {
         expect(reply.json).to.deep.equal({ hash });
       });
     }
+
+    it('startHashServer listens on the host and port its options name', async () => {
+      const port = await freePort(OTHER_LOOPBACK);
+      const server = await servers.startCallback({ host: OTHER_LOOPBACK, port });
+      expectListeningOn(server.url, OTHER_LOOPBACK, port);
+      expect((await get(server.url, '/health')).json).to.deep.equal({ status: 'ok', running: 0 });
+    });
+
+    it('a port already in use calls back with EADDRINUSE', async () => {
+      const first = await servers.startCallback();
+      const port = Number(new URL(first.url).port);
+      const err = await servers.startCallback({ port }).then(() => undefined, (e: NodeJS.ErrnoException) => e);
+      expect(err, 'startHashServer on a port already in use should call back with the error').to.be.instanceOf(Error);
+      expect(err).to.have.property('code', 'EADDRINUSE');
+    });
 
     it('GET /health answers {"status": "ok", "running": 0} when no job runs', async () => {
       const server = await servers.startCallback();
@@ -77,6 +95,34 @@ describe('hash-server', function () {
       expect(calls, 'the callback should have been called once').to.have.length(1);
       expect(escaped.map(String), 'the caller\'s own error belongs to the caller: it should escape as it does from any callback').to.deep.equal(['Error: thrown by the caller']);
     });
+
+    it('an exception thrown by the caller\'s close() callback is not fed back into that callback', async () => {
+      const server = await servers.startCallback();
+      const calls: unknown[] = [];
+      const escaped: unknown[] = [];
+      const restore = captureUncaught((err) => escaped.push(err));
+      try {
+        server.close((err) => {
+          calls.push(err);
+          throw new Error('thrown by the caller');
+        });
+        await whenQuiet({ handles: 'ignore' });
+      } finally {
+        restore();
+      }
+      if (calls.length > 1) {
+        throw new KataAssertionError(
+          `server.close called its callback ${calls.length} times: first with ${String(calls[0])}, then with ${String(calls[1])}, the error the callback itself threw. ` +
+            '`.then(cb).catch(cb)` does that; util.callbackify does not.',
+        );
+      }
+      expect(calls, 'the close callback should have been called once').to.have.length(1);
+      expect(calls[0] ?? null, 'a close that succeeded calls back with no error').to.equal(null);
+      expect(
+        escaped.map(String),
+        "the caller's own error belongs to the caller: it should escape as it does from any callback, not be swallowed or become an unhandled rejection",
+      ).to.deep.equal(['Error: thrown by the caller']);
+    });
   });
 
   describe('promise API: promises.startHashServer and promises.stretchKey', () => {
@@ -87,10 +133,13 @@ describe('hash-server', function () {
 
     it('promises.stretchKey rejects with the job\'s own error: a RangeError for rounds out of range, a TypeError for a missing salt', async () => {
       const range = await expectRejection('promises.stretchKey({ rounds: 1e9 })', () => promises.stretchKey(FAILING));
-      expect(range.name, range.message).to.equal('RangeError');
+      const lostType = (name: string, err: Error) =>
+        `the job threw a ${name}, but the promise rejected with a ${err.name} (${err.message}): the error lost its type on the way back from the worker ` +
+        "(posted as a message and rebuilt as new Error(message)?). Let the worker throw: its 'error' event carries the error with its type.";
+      expect(range.name, lostType('RangeError', range)).to.equal('RangeError');
       expect(range.message).to.include('rounds');
       const type = await expectRejection('promises.stretchKey({ salt: undefined })', () => promises.stretchKey({ password: 'p', rounds: 1 } as HashJob));
-      expect(type.name, type.message).to.equal('TypeError');
+      expect(type.name, lostType('TypeError', type)).to.equal('TypeError');
       expect(type.message).to.include('salt');
     });
 
@@ -102,6 +151,54 @@ describe('hash-server', function () {
       await callPromise('server.close()', () => server.close());
       const after = await get(server.url, '/health').then(() => 'answered', (err: NodeJS.ErrnoException) => err.code);
       expect(after, 'a closed server should refuse connections').to.equal('ECONNREFUSED');
+    });
+
+    it('promises.startHashServer listens on the host and port its options name', async () => {
+      const port = await freePort(OTHER_LOOPBACK);
+      const server = await servers.startPromise({ host: OTHER_LOOPBACK, port });
+      expectListeningOn(server.url, OTHER_LOOPBACK, port);
+      expect((await get(server.url, '/health')).json).to.deep.equal({ status: 'ok', running: 0 });
+    });
+
+    it('promises.startHashServer rejects with EADDRINUSE when the port is already in use', async () => {
+      const first = await servers.startPromise();
+      const port = Number(new URL(first.url).port);
+      let escaped: unknown;
+      const restore = captureUncaught((err) => (escaped ??= err));
+      let result: Awaited<ReturnType<typeof settleOrStall<PromiseHashServer>>>;
+      try {
+        result = await settleOrStall(callPromise(`promises.startHashServer({ port: ${port} })`, () => promises.startHashServer({ port })));
+      } finally {
+        restore();
+      }
+      if (escaped !== undefined) {
+        throw new KataAssertionError(
+          `promises.startHashServer on a port already in use: the server's ${String(escaped)} escaped as an 'error' event nobody listens to, instead of rejecting the promise. ` +
+            "Wait for the server with `await once(server, 'listening')` (node:events): it rejects when 'error' comes first.",
+        );
+      }
+      if (result === 'stalled') throw new KataAssertionError(`promises.startHashServer({ port: ${port} }) on a port already in use never settled: it should reject with EADDRINUSE.`);
+      if (result.ok) {
+        await result.value.close();
+        throw new KataAssertionError(`promises.startHashServer({ port: ${port} }) resolved although the port was in use: it should reject with EADDRINUSE.`);
+      }
+      const outcome = result.error as Error;
+      expect(outcome, outcome.message).to.have.property('code', 'EADDRINUSE');
+    });
+
+    it('a body that is not JSON answers 400, an unknown path or method 404, each with a JSON body', async () => {
+      const server = await servers.startPromise();
+      const bad = await send(server.url, 'POST', '/hash', '{"password": "p", ');
+      expect(
+        { status: bad.status, json: bad.json },
+        'a body that is not JSON is the client\'s mistake: 400 {"error": "the body is not valid JSON"}, as the legacy server answers (a 500 means JSON.parse shares the job\'s try/catch)',
+      ).to.deep.equal({ status: 400, json: { error: 'the body is not valid JSON' } });
+      expect(bad.contentType).to.equal('application/json');
+      for (const [method, path] of [['GET', '/nowhere'], ['GET', '/hash'], ['POST', '/health']] as const) {
+        const reply = await send(server.url, method, path, method === 'POST' ? '{}' : undefined);
+        expect({ status: reply.status, json: reply.json }, `${method} ${path}`).to.deep.equal({ status: 404, json: { error: 'not found' } });
+        expect(reply.contentType, `${method} ${path}`).to.equal('application/json');
+      }
     });
 
     it('POST /hash with a job that fails answers 500 with a JSON body naming the error', async () => {
@@ -159,17 +256,13 @@ describe('hash-server', function () {
 
   describe('worker thread: the job runs off the main thread', () => {
     it('promises.stretchKey runs in a worker thread, and the event loop keeps ticking meanwhile', async () => {
-      const hash = await expectWorkerStarted('promises.stretchKey(job)', () =>
-        expectResponsive('promises.stretchKey(job)', () => callPromise('promises.stretchKey(job)', () => promises.stretchKey(HEAVY))),
-      );
+      const hash = await expectOffMainThread('promises.stretchKey(job)', () => callPromise('promises.stretchKey(job)', () => promises.stretchKey(HEAVY)));
       expect(hash).to.equal(HEAVY_HASH);
     });
 
     it('POST /hash runs in a worker thread, and the server\'s event loop keeps ticking meanwhile', async () => {
-      const reply = await expectWorkerStarted('POST /hash', async () => {
-        const server = await servers.startPromise();
-        return expectResponsive('POST /hash', () => post(server.url, '/hash', HEAVY));
-      });
+      const server = await servers.startPromise();
+      const reply = await expectOffMainThread('POST /hash', () => post(server.url, '/hash', HEAVY));
       expect(reply.json).to.deep.equal({ hash: HEAVY_HASH });
     });
 
@@ -189,7 +282,8 @@ describe('hash-server', function () {
       const jobs = [post(server.url, '/hash', LONG), post(server.url, '/hash', LONG)].map(track);
       const seen = await healthUntil(server.url, jobs, (running) => running === 2);
       if (!seen.found) {
-        throw new KataAssertionError(`/health never reported the two /hash jobs running at once (it said running: ${seen.running.join(', ')}): the jobs ran one after the other on the main thread. Run each in a worker thread.`);
+        throw new KataAssertionError(`/health never reported the two /hash jobs running at once (it said running: ${seen.running.join(', ')}): either the jobs ran one after the other ` +
+            '(on the main thread, or queued behind a single worker), or /health does not count the jobs in progress. Run each job in a worker thread of its own, and count it from the moment its body is read until it is answered.');
       }
       await callPromise('server.close()', () => server.close());
       const replies = await Promise.all(jobs.map(({ promise }) => promise.then((r) => r, (err: Error) => err)));
@@ -216,8 +310,9 @@ describe('hash-server', function () {
     const seen = await healthUntil(url, [job], (running) => running >= 1);
     if (!seen.found) {
       throw new KataAssertionError(
-        `/health was asked ${seen.running.length} time(s) while POST /hash was in progress, and never answered while its job ran: every answer said running: 0. ` +
-          'The job blocked the main thread, so /health waited behind it until the hash was done. Run the job in a worker thread, so the main thread stays free to answer.',
+        `/health was asked ${seen.running.length} time(s) while POST /hash was in progress, and every answer said running: 0. ` +
+          'Either the job blocked the main thread, so /health waited behind it until the hash was done (run the job in a worker thread, so the main thread stays free to answer), ' +
+          'or /health does not count the job in progress (`running` must go up before the job starts and down once it is answered, whatever happened).',
       );
     }
     const reply = await job.promise;
@@ -256,6 +351,25 @@ describe('hash-server', function () {
     expect(reply.json?.error, 'the JSON body should say what went wrong: {"error": "<the job\'s message>"}').to.be.a('string').and.include('rounds');
   }
 });
+
+/** A loopback address other than the default 127.0.0.1 (Linux routes all of 127/8 to lo). */
+const OTHER_LOOPBACK = '127.0.0.2';
+
+/** A port nothing listens on at `host` right now. */
+async function freePort(host: string): Promise<number> {
+  const probe = net.createServer();
+  probe.listen(0, host);
+  await new Promise<void>((resolve, reject) => probe.once('listening', resolve).once('error', reject));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+function expectListeningOn(url: string, host: string, port: number): void {
+  expect(url, `the server should listen where its options say ({ host: '${host}', port: ${port} }), and say so in its url: were the options passed on to listen()?`).to.equal(
+    `http://${host}:${port}`,
+  );
+}
 
 async function closeQuietly(server: HashServer | undefined): Promise<void> {
   if (server?.close) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -413,7 +413,7 @@ describe('config-loader', () => {
       return new KataAssertionError(
         `${label} rejected with ${describeValue(error)}, but no file extends itself, directly or through others. ` +
           (diamond
-            ? 'root.json is extended by both left.json and right.json, a diamond: a file may be read twice in one load. Keep the chain of files that lead to this one (a new array for each branch), not one set of every file seen.'
+            ? 'root.json is extended by both left.json and right.json, a diamond: a file may be read twice in one load. Keep the chain of files that lead to this one (a new array for each branch, passed down the recursion), not one set of every file seen in the load, nor a list shared by the whole module.'
             : 'shared/app.json is another file than app.json: compare resolved paths, not file names.'),
       );
     }

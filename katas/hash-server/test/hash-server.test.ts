@@ -3,7 +3,7 @@ import { expect } from 'chai';
 
 import * as net from 'node:net';
 
-import { callPromise, captureUncaught, expectRejection, KataAssertionError, whenQuiet } from '../../../src/harness';
+import { callPromise, captureUncaught, expectRejection, KataAssertionError, messages, whenQuiet } from '../../../src/harness';
 import { type HashJob, type HashServer, type PromiseHashServer, promises, startHashServer } from '../src/hash-server';
 import { closeOnce, get, post, type Reply, send, type Tracked, track, useHashServers } from './support/http';
 import { liveWorkers, settleOrStall, workersGone } from './support/live-workers';
@@ -102,10 +102,15 @@ describe('hash-server', function () {
       const escaped: unknown[] = [];
       const restore = captureUncaught((err) => escaped.push(err));
       try {
+        let calledBack = () => {};
+        const called = new Promise<void>((resolve) => (calledBack = resolve));
         server.close((err) => {
           calls.push(err);
+          calledBack();
           throw new Error('thrown by the caller');
         });
+        // Closing may wait for worker threads to exit, which the quiet detector does not see.
+        if ((await settleOrStall(called)) === 'stalled') throw new KataAssertionError(messages.callbackNeverCalled('server.close'));
         await whenQuiet({ handles: 'ignore' });
       } finally {
         restore();
@@ -261,8 +266,14 @@ describe('hash-server', function () {
     });
 
     it('POST /hash runs in a worker thread, and the server\'s event loop keeps ticking meanwhile', async () => {
-      const server = await servers.startPromise();
-      const reply = await expectOffMainThread('POST /hash', () => post(server.url, '/hash', HEAVY));
+      let url = '';
+      const reply = await expectOffMainThread(
+        'POST /hash',
+        () => post(url, '/hash', HEAVY),
+        async () => {
+          url = (await servers.startPromise()).url;
+        },
+      );
       expect(reply.json).to.deep.equal({ hash: HEAVY_HASH });
     });
 

@@ -40,14 +40,16 @@ function variantOf(file) {
 /** For a file inside a kata's variant folder: the variant folder and the layer under it. */
 function layersOf(file) {
   const rel = path.relative(path.join(ROOT, 'katas'), file).split(path.sep);
-  // katas/<kata>/.meta/<kind>/<name>/...
-  if (rel.length < 5 || rel[1] !== '.meta') return undefined;
+  // katas/<kata>/.meta/<kind>/<name>/... (or .meta/solution/...)
+  if (rel.length < 4 || rel[1] !== '.meta') return undefined;
   const [kata, , kind, name] = rel;
   const kataDir = path.join(ROOT, 'katas', kata);
   const meta = JSON.parse(fs.readFileSync(path.join(kataDir, 'kata.json'), 'utf8'));
   const variant = path.join(kataDir, '.meta', kind, name);
   const src = path.join(kataDir, commonRoot(meta.files));
-  if (kind === 'wrong' || kind === 'alternatives') return { variant, under: [path.join(kataDir, meta.solution)] };
+  // The reference itself is a layer over the starter's shared files (a vendored SDK under src/).
+  if (path.join(kataDir, meta.solution) === path.join(kataDir, '.meta', kind)) return { variant: path.join(kataDir, meta.solution), under: [src] };
+  if (kind === 'wrong' || kind === 'alternatives') return { variant, under: [path.join(kataDir, meta.solution), src] };
   if (kind === 'steps') return { variant, under: [src] };
   return undefined;
 }

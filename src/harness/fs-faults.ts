@@ -133,15 +133,17 @@ export class FsGate {
 
   /**
    * Resolves once `n` completions are held at the same time. Rejects with a learner's message
-   * when the code goes quiet with fewer: it did not start the operations together.
+   * when the code goes quiet with fewer: it did not start the operations together. `advice`
+   * replaces the message's closing advice (Promise.all) where that is not the fix, such as work
+   * with a concurrency bound.
    */
-  async waitForHeld(n: number, label = 'the code'): Promise<void> {
+  async waitForHeld(n: number, label = 'the code', advice?: string): Promise<void> {
     const verdict = await untilDoneOrStalled({
       done: () => this.#held.length >= n,
       progress: () => this.#arrived,
       heldRequests: () => this.#held.length,
     });
-    if (verdict === 'stalled') throw new KataAssertionError(fsGateMessages.notAllAtOnce(label, this.rule.call, n, this.#held.length));
+    if (verdict === 'stalled') throw new KataAssertionError(fsGateMessages.notAllAtOnce(label, this.rule.call, n, this.#held.length, advice));
   }
 
   /**
@@ -164,7 +166,11 @@ export class FsGate {
     return entries.length;
   }
 
-  /** @internal Stops holding and delivers what is held: the test is over. */
+  /**
+   * Stops holding: delivers what is held, in arrival order, and lets later calls through. The
+   * root hooks open every gate when a test ends; a test opens one itself once the order it
+   * wanted to control is past (code that reads one file after another needs no gate).
+   */
   open(): void {
     this.#open = true;
     this.releaseAll();

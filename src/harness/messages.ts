@@ -33,7 +33,7 @@ export const messages = {
     '`.then(cb).catch(cb)` does that: the .catch catches the caller\'s own exception. util.callbackify calls back outside the promise.',
   callerErrorSwallowed: (call: string, escaped: unknown[]) =>
     escaped.length === 0
-      ? `${call} swallowed the error its caller's callback threw: that error belongs to the caller and must escape as it does from any callback (an uncaught exception), not vanish in a promise's .catch or a try/catch around the callback.`
+      ? `${call} swallowed the error its caller's callback threw: that error belongs to the caller and must escape as it does from any callback (an uncaught exception), not vanish in a promise's .catch or a try/catch around the callback, nor turn into an unhandled rejection because the callback was called inside a .then handler (\`.then((v) => cb(null, v), (e) => cb(e))\`). util.callbackify calls back outside the promise.`
       : `when its caller's callback threw, ${call} let ${escaped.length === 1 ? show(escaped[0]) : `${escaped.length} errors (${escaped.map(show).join(', ')})`} escape instead of just that callback's own error.`,
   callbackNeverCalled: (call: string) =>
     `${call} never called its callback: every file and network operation had finished and nothing was left to wait for. ` +

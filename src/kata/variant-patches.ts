@@ -12,10 +12,21 @@
  */
 import { applyPatch, createTwoFilesPatch } from 'diff';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { REPO_ROOT } from './catalog';
 import { KataFormatError } from './errors';
+
+/**
+ * Where variants made of patches are written for a run: inside the repository (under
+ * node_modules/.cache), so that a patched file finds the kata's dependencies (the `async`
+ * package, say) the way the file it replaces does. A folder under the system's tmp finds none.
+ */
+function scratchDir(prefix: string): string {
+  const root = path.join(REPO_ROOT, 'node_modules', '.cache', 'kata-variants');
+  fs.mkdirSync(root, { recursive: true });
+  return fs.mkdtempSync(path.join(root, prefix));
+}
 
 export const PATCH_SUFFIX = '.patch';
 
@@ -63,7 +74,7 @@ export function applyVariantPatch(variantDir: string, rel: string, underDir: str
  */
 export function materializeVariant(variantDir: string, underDir: string): { dir: string; dispose: () => void } {
   if (!hasPatches(variantDir)) return { dir: variantDir, dispose: () => undefined };
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), `kata-variant-${path.basename(variantDir)}-`));
+  const out = scratchDir(`${path.basename(variantDir)}-`);
   try {
     for (const rel of filesOf(variantDir)) {
       const dest = path.join(out, rel.endsWith(PATCH_SUFFIX) ? rel.slice(0, -PATCH_SUFFIX.length) : rel);
@@ -85,7 +96,7 @@ export function materializeVariant(variantDir: string, underDir: string): { dir:
  */
 export function layeredCopy(variantDir: string, underDir: string): { dir: string; dispose: () => void } {
   const variant = materializeVariant(variantDir, underDir);
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), `kata-layered-${path.basename(variantDir)}-`));
+  const out = scratchDir(`layered-${path.basename(variantDir)}-`);
   try {
     fs.cpSync(underDir, out, { recursive: true });
     fs.cpSync(variant.dir, out, { recursive: true });

@@ -25,6 +25,12 @@ const ModuleInternals = Module as unknown as { _resolveFilename: Resolve };
 
 const srcRoot = process.env.KATA_SRC_ROOT;
 const implDirs = (process.env.KATA_IMPL_DIRS ?? '').split(path.delimiter).filter(Boolean);
+/**
+ * The learner's files, relative to KATA_SRC_ROOT. Any other file under it (a vendored SDK the
+ * learner wraps but must not edit) is shared by every implementation: when no layer holds it,
+ * it comes from KATA_SRC_ROOT itself. A learner file no layer holds is an error.
+ */
+const learnerFiles = new Set((process.env.KATA_LEARNER_FILES ?? '').split(path.delimiter).filter(Boolean));
 
 /** `file`'s path relative to `dir` when it is inside it; undefined otherwise. */
 function inside(dir: string, file: string): string | undefined {
@@ -43,11 +49,17 @@ function layerPath(file: string): string | undefined {
 
 /** The file at `rel` in the first layer that has it, trying the extensions a request may leave out. */
 function fromLayers(rel: string): string | undefined {
+  const candidates = [rel, `${rel}.ts`, `${rel}.js`, path.join(rel, 'index.ts'), path.join(rel, 'index.js')];
   for (const dir of implDirs) {
-    for (const candidate of [rel, `${rel}.ts`, `${rel}.js`, path.join(rel, 'index.ts'), path.join(rel, 'index.js')]) {
+    for (const candidate of candidates) {
       const file = path.join(dir, candidate);
       if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
     }
+  }
+  if (!srcRoot) return undefined;
+  for (const candidate of candidates) {
+    const file = path.join(srcRoot, candidate);
+    if (!learnerFiles.has(candidate) && fs.existsSync(file) && fs.statSync(file).isFile()) return file;
   }
   return undefined;
 }

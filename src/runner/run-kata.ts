@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { REPO_ROOT } from '../kata/catalog';
-import { type Kata, implementationRoot } from '../kata/metadata';
+import { type Kata, implementationRoot, mirrorPath } from '../kata/metadata';
 import { hasPatches, materializeVariant } from '../kata/variant-patches';
 import { colourWanted } from '../terminal/style';
 import type { Difference } from './difference';
@@ -109,8 +109,8 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   try {
     implDirs = layers.map((dir, i) => {
       if (!hasPatches(dir)) return dir;
-      const under = layers[i + 1];
-      if (!under) throw new Error(`${dir} holds patches but no layer is listed under it to apply them to.`);
+      // Patches apply to the layer under them; a folder tried on its own (`kata try`) patches the reference.
+      const under = layers[i + 1] ?? path.join(kata.dir, kata.meta.solution);
       const m = materializeVariant(dir, under);
       materialized.push(m);
       return m.dir;
@@ -171,6 +171,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   };
   delete env.KATA_SRC_ROOT;
   delete env.KATA_IMPL_DIRS;
+  delete env.KATA_LEARNER_FILES;
   delete env.NODE_V8_COVERAGE; // an outer c8 (the library's own coverage run) must not swallow ours
   if (!print) env.KATA_QUIET = '1';
   if (print && options.brief) env.KATA_BRIEF = '1';
@@ -178,6 +179,7 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   if (implDirs.length > 0) {
     env.KATA_SRC_ROOT = implementationRoot(kata);
     env.KATA_IMPL_DIRS = implDirs.join(path.delimiter);
+    env.KATA_LEARNER_FILES = kata.meta.files.map((f) => mirrorPath(kata.meta.files, f)).join(path.delimiter);
   }
 
   const timeoutSeconds = options.timeoutSeconds ?? kata.meta.runTimeoutSeconds;

@@ -99,6 +99,9 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
         repeated(repeat, () => run(kata, 'wrong', `wrong refactoring ${wrong.dir}`, { implDirs: [path.join(kata.dir, wrong.dir), solution], coverage: false, onlyTests: wrong.caughtBy }, (k, r) => {
           const failed = new Set(r.tests.filter((t) => t.state === 'failed').map((t) => t.fullTitle));
           if (failed.size === 0) return [`no test fails for it (${wrong.description}): add a test that catches this mistake.`];
+          // Caught for the wrong reason: the variant cannot even be loaded.
+          const unloadable = r.tests.find((t) => t.state === 'failed' && /Cannot find module|have no .*, which the tests import/.test(t.message ?? ''));
+          if (unloadable) return [`it fails because it cannot be loaded, not because of its mistake: ${firstLine(unloadable.message)}. Give the variant the files it imports, or let it take them from the reference.`];
           return wrong.caughtBy
             .filter((t) => !failed.has(t))
             .map((t) => `"${t}" was declared to catch it but passed${k.meta.starterFailures.includes(t) || exists(r, t) ? '' : ' (no test has that title)'}. Tests that failed: ${[...failed].map((f) => `"${f}"`).join(', ')}.`);

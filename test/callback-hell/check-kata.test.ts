@@ -12,6 +12,18 @@ import { checkKata, filesToCheck } from '../../src/callback-hell/check-kata';
 import { formatCheck } from '../../src/callback-hell/report-check';
 import { findKata } from '../../src/kata/catalog';
 import type { Kata } from '../../src/kata/metadata';
+import { materializeVariant } from '../../src/kata/variant-patches';
+
+/** The reference with its one mistake, readFileSync, as the kata keeps it (a whole file or a patch over the reference). */
+function readFileSyncMistake(): string {
+  const kata = findKata('config-loader');
+  const variant = materializeVariant(path.join(kata.dir, '.meta/wrong/read-file-sync'), path.join(kata.dir, kata.meta.solution));
+  try {
+    return fs.readFileSync(path.join(variant.dir, 'config-loader.ts'), 'utf8');
+  } finally {
+    variant.dispose();
+  }
+}
 
 describe('callback-hell check on config-loader', function () {
   // Building the TypeScript program for the type-aware rules takes a second or two.
@@ -40,7 +52,7 @@ describe('callback-hell check on config-loader', function () {
   it('checks a folder outside the kata (a learner\'s attempt in a temp folder)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-attempt-'));
     try {
-      fs.copyFileSync(path.join(kata.dir, '.meta/wrong/read-file-sync/config-loader.ts'), path.join(dir, 'config-loader.ts'));
+      fs.writeFileSync(path.join(dir, 'config-loader.ts'), readFileSyncMistake());
       const result = await checkKata(kata, { dir });
       expect(result.findings.map((f) => f.rule)).to.deep.equal(['n/no-sync']);
       expect(result.findings[0]!.file).to.equal(path.join(dir, 'config-loader.ts'));
@@ -108,7 +120,9 @@ describe('callback-hell check on config-loader', function () {
   it('a rule the kata turns off is shown as allowed and does not fail the check', async () => {
     const meta = { ...kata.meta, check: { rules: { 'n/no-sync': 'off' as const } } };
     const relaxed: Kata = { ...kata, meta };
-    const result = await checkKata(relaxed, { dir: '.meta/wrong/read-file-sync' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-relaxed-'));
+    fs.writeFileSync(path.join(dir, 'config-loader.ts'), readFileSyncMistake());
+    const result = await checkKata(relaxed, { dir }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
     expect(result.passed).to.equal(true);
     expect(result.allowed.map((f) => f.rule)).to.deep.equal(['n/no-sync']);
     expect(result.rules).to.not.include('n/no-sync');

@@ -75,8 +75,9 @@ describe('kata test and kata try: what a run reports', function () {
   it('kata try on a folder outside the kata measures its coverage: a gap is named in that folder, and met only when it is met', async () => {
     const attempt = fs.mkdtempSync(path.join(os.tmpdir(), 'kata-attempt-'));
     try {
-      // The reference without step 1's answer tests: some legacy branches stay unpinned.
-      fs.copyFileSync(box.file(KATA, '.meta', 'solution', 'config-loader.ts'), path.join(attempt, 'config-loader.ts'));
+      // The reference with a function no test reaches: a gap in the attempt's own folder.
+      const reference = fs.readFileSync(box.file(KATA, '.meta', 'solution', 'config-loader.ts'), 'utf8');
+      fs.writeFileSync(path.join(attempt, 'config-loader.ts'), `${reference}\nexport function neverCalled(n: number): number {\n  return n > 0 ? n : -n;\n}\n`);
       const gap = await box.kata(['try', KATA, attempt]);
       expect(gap.code, gap.stdout + gap.stderr).to.equal(1);
       expect(gap.stdout).to.match(/(\d+) of \1 tests pass/).and.not.include('Coverage gate met');
@@ -84,7 +85,8 @@ describe('kata test and kata try: what a run reports', function () {
       expect(gap.stdout).to.include(`${path.join(attempt, 'config-loader.ts')}: lines `);
       expect(plain(gap.stdout), 'a coverage table of zeros').to.match(/All files\s*\|\s*[1-9]/);
 
-      // With them (as the learner's own tests), every line is reached: met, by measurement.
+      // The reference itself, with step 1's answer tests as the learner's own: every line is reached, met by measurement.
+      fs.writeFileSync(path.join(attempt, 'config-loader.ts'), reference);
       for (const test of fs.readdirSync(box.file(KATA, '.meta', 'pinning'))) fs.copyFileSync(box.file(KATA, '.meta', 'pinning', test), box.file(KATA, 'test', 'mine', test));
       const met = await box.kata(['try', KATA, attempt]);
       expect(met.code, met.stdout + met.stderr).to.equal(0);

@@ -76,10 +76,15 @@ const DRAIN_LIMIT_MS = 2000;
 /** Resolves once nothing is left running but long-lived handles (a leaked server, a timer), or at the limit. */
 async function drain(): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let over = false;
   const limit = new Promise<void>((resolve) => {
-    timer = realSetTimeout(resolve, DRAIN_LIMIT_MS);
+    timer = realSetTimeout(() => {
+      over = true;
+      resolve();
+    }, DRAIN_LIMIT_MS);
   });
-  await Promise.race([whenQuiet({ handles: 'ignore' }), limit]);
+  // At the limit the poll stops too: left polling, it would run on into the next test.
+  await Promise.race([whenQuiet({ handles: 'ignore', cancelled: () => over }), limit]);
   clearTimeout(timer);
 }
 

@@ -110,7 +110,7 @@ describe('harness root hooks: each failure is pinned on the test that caused it 
   it('pins what leftover work does after its test ended on that test, so the next test passes whatever the timing', () => {
     const t = failure('leaked work that fails later starts a chain of reads that rejects after the test has ended');
     expect(t?.err.message).to.include(messages.unhandledRejection(new Error('late failure of the leaked chain')));
-    expect(t?.err.message).to.include('the test left something open after it finished');
+    expect(t?.err.message).to.include(messages.leaked(['a file-system promise still running after the test ended: some work was not awaited']));
     expect(passed('leaked work that fails later the next test still runs')).to.equal(true);
   });
 

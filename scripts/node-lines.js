@@ -91,6 +91,13 @@ async function verify(node, katas) {
   }
 }
 
+/** One kata's cell of the table, from its `kata verify --json` report, and the claims that failed. */
+function verdict(report) {
+  if (!Array.isArray(report?.claims)) throw new Error(`kata verify --json gave a report without its claims: ${JSON.stringify(report).slice(0, 200)}`);
+  const failed = report.claims.filter((c) => c.problems.length > 0);
+  return { cell: failed.length === 0 ? `✔ ${report.claims.length} claims` : `✘ ${failed.length} of ${report.claims.length}`, failed };
+}
+
 function table(lines, rows) {
   const header = ['', ...lines.map((l) => `Node ${l}`)];
   const body = rows.map((r) => [r.name, ...lines.map((l) => r.cells[l] ?? '')]);
@@ -117,8 +124,8 @@ async function main() {
     for (const p of harness.problems) details.push(`Node ${line}, harness: ${p}`);
     process.stderr.write(`node-lines: Node ${line}: verifying katas...\n`);
     for (const report of await verify(binaries[line], values.kata ?? [])) {
-      const failed = report.checks.filter((c) => c.problems.length > 0);
-      row(report.kata).cells[line] = failed.length === 0 ? `✔ ${report.checks.length} checks` : `✘ ${failed.length} of ${report.checks.length}`;
+      const { cell, failed } = verdict(report);
+      row(report.kata).cells[line] = cell;
       for (const c of failed) details.push(`Node ${line}, ${report.kata}, ${c.subject}:\n    ${c.problems.join('\n    ')}`);
     }
     process.stderr.write(`node-lines: Node ${line} took ${Math.round((Date.now() - started) / 1000)} s\n`);
@@ -133,7 +140,7 @@ async function main() {
 }
 
 // The soak (scripts/soak.js) reuses the install, the harness run and the verify run.
-module.exports = { configuredLines, install, harnessTests, verify, stopRuns };
+module.exports = { configuredLines, install, harnessTests, verify, verdict, stopRuns };
 
 if (require.main === module) {
   main().then(

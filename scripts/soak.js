@@ -11,7 +11,7 @@
 // a path to a binary, or a version from package.json's config.nodeLines, installed the way the
 // Node-line matrix installs it (scripts/node-lines.js). --suite harness is what soak:harness runs.
 //
-// It prints each failed run as it happens, then every check or test that ever failed with how many
+// It prints each failed run as it happens, then every claim or test that ever failed with how many
 // times, and last a line `soak: <passed> passed, <failed> failed`. Exit code 0 only if no run
 // failed; 2 for a usage error.
 'use strict';
@@ -76,7 +76,7 @@ function keepCoresBusy(count = os.availableParallelism?.() ?? os.cpus().length) 
 }
 
 /**
- * One run of the suite under `node`: the checks or tests that failed, each with a title and the
+ * One run of the suite under `node`: the claims or tests that failed, each with a title and the
  * first line of what went wrong. An empty list is a passed run.
  */
 async function runOnce(suite, node) {
@@ -96,28 +96,29 @@ async function runOnce(suite, node) {
   return verifyFailures(reports);
 }
 
-/** The failed checks of `kata verify --json` reports, and the failed tests where every test must pass. */
+/** The failed claims of `kata verify --json` reports, and the failed tests where every test must pass. */
 function verifyFailures(reports) {
   const failures = [];
   for (const report of reports) {
-    for (const check of report.checks) {
-      if (check.problems.length === 0) continue;
-      const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more problem(s))` : '';
-      failures.push({ title: `check ${report.kata}: ${check.subject}`, detail: `${firstLine(check.problems[0])}${more}` });
+    if (!Array.isArray(report?.claims)) throw new Error(`kata verify --json gave a report without its claims: ${JSON.stringify(report).slice(0, 200)}`);
+    for (const claim of report.claims) {
+      if (claim.problems.length === 0) continue;
+      const more = claim.problems.length > 1 ? ` (and ${claim.problems.length - 1} more problem(s))` : '';
+      failures.push({ title: `claim ${report.kata}: ${claim.subject}`, detail: `${firstLine(claim.problems[0])}${more}` });
       // Where every test must pass (the reference, an alternative), each failed test is a title too;
-      // for the starter and the wrong refactorings failing tests are the point, the check says what is off.
-      if (check.kind !== 'solution' && check.kind !== 'alternative') continue;
-      for (const t of check.failures) failures.push({ title: `test ${report.kata}: ${t.fullTitle}`, detail: firstLine(t.message ?? '(no message)') });
+      // for the starter and the wrong refactorings failing tests are the point, the claim says what is off.
+      if (claim.kind !== 'solution' && claim.kind !== 'alternative') continue;
+      for (const t of claim.failures) failures.push({ title: `test ${report.kata}: ${t.fullTitle}`, detail: firstLine(t.message ?? '(no message)') });
     }
   }
   return failures;
 }
 
-/** Counts, per title, the runs a check or test failed in, keeping the distinct details. */
+/** Counts, per title, the runs a claim or test failed in, keeping the distinct details. */
 function tally(failedRuns) {
   const byTitle = new Map();
   for (const failures of failedRuns) {
-    // Once per run: a test fails in several checks of one run (the reference and the alternatives).
+    // Once per run: a test fails in several claims of one run (the reference and the alternatives).
     const seen = new Set();
     for (const { title, detail } of failures) {
       const d = detail.length > 300 ? `${detail.slice(0, 300)}...` : detail;
@@ -128,8 +129,8 @@ function tally(failedRuns) {
       entry.details.set(d, (entry.details.get(d) ?? 0) + 1);
     }
   }
-  // The checks first (what the verifier says), then the tests, most frequent first.
-  const rank = (e) => (e.title.startsWith('check ') ? 0 : 1);
+  // The claims first (what the verifier says), then the tests, most frequent first.
+  const rank = (e) => (e.title.startsWith('claim ') ? 0 : 1);
   return [...byTitle.values()].sort((a, b) => rank(a) - rank(b) || b.times - a.times || a.title.localeCompare(b.title));
 }
 

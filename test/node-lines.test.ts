@@ -3,8 +3,10 @@
  * CI after npm test): package.json's engines field and the README say exactly those.
  */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 
 import { REPO_ROOT } from '../src/kata/catalog';
 
@@ -27,5 +29,41 @@ describe('supported Node lines', () => {
     const requires = readme.split('\n').find((l) => l.startsWith('Requires'));
     expect(requires, 'a "Requires" line in the README').to.be.a('string');
     for (const l of lines) expect(requires, `the README's Requires line names ${l}`).to.include(`${l.split('.').slice(0, 2).join('.')}+`);
+  });
+});
+
+describe('the matrix and the soak read what kata verify --json prints', function () {
+  // One real `kata verify --json` (the format claim only): a second or two idle, more when loaded.
+  this.timeout(60_000);
+  const { verdict } = require('../scripts/node-lines.js') as { verdict: (report: unknown) => { cell: string; failed: unknown[] } };
+  const { verifyFailures } = require('../scripts/soak.js') as { verifyFailures: (reports: unknown[]) => Array<{ title: string; detail: string }> };
+  type Report = { kata: string; claims: Array<{ kind: string; subject: string; problems: string[]; failures: Array<{ fullTitle: string; message?: string }> }> };
+  let reports: Report[];
+
+  before(async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'bin', 'kata.js'), 'verify', '--json', '--only', 'format', 'config-loader'], { cwd: REPO_ROOT });
+    reports = JSON.parse(stdout) as Report[];
+  });
+
+  it('a kata whose claims all hold is a passed cell, and no failure for the soak', () => {
+    expect(verdict(reports[0]).cell).to.equal('✔ 1 claims');
+    expect(verifyFailures(reports)).to.deep.equal([]);
+  });
+
+  it('a failed claim is a failed cell, and the soak names the claim and, for the reference, each failed test', () => {
+    const failed: Report = structuredClone(reports[0]!);
+    failed.claims[0]!.kind = 'solution';
+    failed.claims[0]!.problems = ['1 test failed'];
+    failed.claims[0]!.failures = [{ fullTitle: 'loads a file', message: 'expected 1 to equal 2' }];
+    expect(verdict(failed).cell).to.equal('✘ 1 of 1');
+    expect(verifyFailures([failed])).to.deep.equal([
+      { title: 'claim config-loader: kata format', detail: '1 test failed' },
+      { title: 'test config-loader: loads a file', detail: 'expected 1 to equal 2' },
+    ]);
+  });
+
+  it('a report in another shape is an error that says so, not a crash deep in the script', () => {
+    expect(() => verdict({ kata: 'x', checks: [] })).to.throw(/without its claims/);
+    expect(() => verifyFailures([{ kata: 'x', checks: [] }])).to.throw(/without its claims/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 
-import { listKatas } from '../kata/catalog';
+import { readCatalog } from '../kata/catalog';
 import { KataFormatError, UnknownKataError } from '../kata/errors';
 import { type Command, kataCommand, UsageError } from './command';
 import { boardCommand } from './commands/board';
@@ -22,6 +22,7 @@ import { testCommand } from './commands/test';
 import { tryCommand } from './commands/try';
 import { verifyCommand } from './commands/verify';
 import { watchCommand } from './commands/watch';
+import { reportBroken } from './broken-katas';
 import { pickKata } from './menu';
 import { color, say, warn } from './output';
 
@@ -57,7 +58,7 @@ function help(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb === undefined) return menu();
+  if (verb === undefined) return explained('', help(), menu);
   if (verb === '--help' || verb === '-h' || verb === 'help') {
     const about = COMMANDS.find((c) => c.name === rest[0]);
     say(about ? `kata ${about.name}: ${about.summary}\n\n${about.usage}` : help());
@@ -72,11 +73,16 @@ export async function main(argv: string[]): Promise<number> {
     say(`kata ${command.name}: ${command.summary}`, '', command.usage);
     return 0;
   }
+  return explained(command.name, command.usage, () => command.run(rest));
+}
+
+/** Runs a command, turning the errors a learner can fix into their message and an exit code. */
+async function explained(name: string, usage: string, run: () => Promise<number>): Promise<number> {
   try {
-    return await command.run(rest);
+    return await run();
   } catch (err) {
     if (err instanceof UsageError || isParseArgsError(err)) {
-      warn(`kata ${command.name}: ${(err as Error).message}`, '', command.usage);
+      warn(`kata${name ? ` ${name}` : ''}: ${(err as Error).message}`, '', usage);
       return 2;
     }
     if (err instanceof UnknownKataError || err instanceof KataFormatError) {
@@ -97,7 +103,9 @@ function isParseArgsError(err: unknown): boolean {
 
 async function menu(): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) return listCommand.run([]);
-  const kata = await pickKata(listKatas());
-  if (!kata) return 0;
+  const { katas, broken } = readCatalog();
+  reportBroken(broken);
+  const kata = await pickKata(katas);
+  if (!kata) return broken.length > 0 ? 1 : 0;
   return watchCommand.run([kata.name]);
 }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { distance } from 'fastest-levenshtein';
 
-import { UnknownKataError } from './errors';
+import { KataFormatError, UnknownKataError } from './errors';
 import { type Kata, loadKata, META_FILE } from './metadata';
 
 /** The repository root: the folder holding katas/, src/ and package.json. */
@@ -31,6 +31,26 @@ export function listKatas(katasDir = KATAS_DIR): Kata[] {
   return kataNames(katasDir)
     .map((name) => loadKata(path.join(katasDir, name)))
     .sort((a, b) => a.meta.order - b.meta.order || a.name.localeCompare(b.name));
+}
+
+/**
+ * Every kata that loads, in learning order, and the error of each that does not: one malformed
+ * kata.json must not hide the others from a learner's list or menu (the verifier, which must
+ * not pass a broken kata, uses listKatas).
+ */
+export function readCatalog(katasDir = KATAS_DIR): { katas: Kata[]; broken: KataFormatError[] } {
+  const katas: Kata[] = [];
+  const broken: KataFormatError[] = [];
+  for (const name of kataNames(katasDir)) {
+    try {
+      katas.push(loadKata(path.join(katasDir, name)));
+    } catch (err) {
+      if (!(err instanceof KataFormatError)) throw err;
+      broken.push(err);
+    }
+  }
+  katas.sort((a, b) => a.meta.order - b.meta.order || a.name.localeCompare(b.name));
+  return { katas, broken };
 }
 
 /**

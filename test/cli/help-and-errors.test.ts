@@ -93,6 +93,21 @@ describe('kata: help, mistakes and no terminal', function () {
     }
   });
 
+  it('a kata whose kata.json cannot be read is named with its fix, and the others are still listed (kata, list, next)', async () => {
+    const meta = box.file(SECOND_KATA, 'kata.json');
+    fs.writeFileSync(meta, JSON.stringify({ ...JSON.parse(fs.readFileSync(meta, 'utf8')), starterFailures: [] }));
+    for (const args of [[], ['list'], ['next']]) {
+      const run = await box.kata(args);
+      const what = `kata ${args.join(' ')}`;
+      expect(run.code, `${what}: something is wrong, so not 0`).to.equal(1);
+      expect(run.stderr, what).to.include(`Left out, as it cannot be read: katas/${SECOND_KATA}/kata.json: field "starterFailures"`).and.include('Fix: ');
+      expect(run.stderr, `${what}: no stack trace`).not.to.match(/^\s+at /m);
+      expect(run.stdout, `${what}: the kata that loads is still offered`).to.include(KATA);
+    }
+    const list = await box.kata(['list']);
+    expect(list.stdout, 'the broken kata is not in the list').not.to.match(new RegExp(`\\d\\. ${SECOND_KATA} `));
+  });
+
   it('kata with no terminal (CI, a pipe) prints the list and exits 0, as npm start does', async () => {
     const bare = await box.kata([]);
     expect(bare.code).to.equal(0);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { listKatas } from '../../kata/catalog';
+import { readCatalog } from '../../kata/catalog';
+import { reportBroken } from '../broken-katas';
 import { type Command, kataCommand } from '../command';
 import { fingerprint } from '../../kata/learner-files';
 import { color, note, say } from '../output';
@@ -20,7 +21,8 @@ export const listCommand: Command = {
   ].join('\n'),
   async run(args) {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
-    const katas = listKatas();
+    const { katas, broken } = readCatalog();
+    reportBroken(broken);
     const progress = readProgress();
     const rows = katas.map((k) => ({ kata: k, status: statusOf(k, progress, fingerprint(k)) }));
     if (values.json) {
@@ -31,7 +33,7 @@ export const listCommand: Command = {
           2,
         ),
       );
-      return 0;
+      return broken.length > 0 ? 1 : 0;
     }
     const nameWidth = Math.max(...katas.map((k) => k.name.length));
     const kindWidth = Math.max(...katas.map((k) => `${k.meta.track}, level ${k.meta.level}`.length));
@@ -44,6 +46,6 @@ export const listCommand: Command = {
     if (rows.some((r) => r.status.stale)) say('', note('* your files changed since that run.'));
     const next = rows.find((r) => r.status.state !== 'done');
     say('', next ? `Next: ${color.cyan(kataCommand(`watch ${next.kata.name}`))}  ${note(`(${kataCommand('next')} says why)`)}` : color.green('Every kata is done.'));
-    return 0;
+    return broken.length > 0 ? 1 : 0;
   },
 };

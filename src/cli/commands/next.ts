@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { listKatas } from '../../kata/catalog';
+import { readCatalog } from '../../kata/catalog';
+import { reportBroken } from '../broken-katas';
 import { type Command, kataCommand } from '../command';
 import { fingerprint } from '../../kata/learner-files';
 import { color, note, say } from '../output';
@@ -13,16 +14,17 @@ export const nextCommand: Command = {
   async run(args) {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
     const progress = readProgress();
-    const katas = listKatas();
+    const { katas, broken } = readCatalog();
+    reportBroken(broken);
     const index = katas.findIndex((k) => statusOf(k, progress).state !== 'done');
     const kata = katas[index];
     if (values.json) {
       say(JSON.stringify(kata ? { name: kata.name, title: kata.meta.title, position: index + 1, of: katas.length, status: statusOf(kata, progress, fingerprint(kata)) } : null, null, 2));
-      return 0;
+      return broken.length > 0 ? 1 : 0;
     }
     if (!kata) {
       say(color.green(`Every kata is done (${katas.length} of ${katas.length}). Questions to discuss afterwards are at the end of each kata's README.`));
-      return 0;
+      return broken.length > 0 ? 1 : 0;
     }
     const status = statusOf(kata, progress, fingerprint(kata));
     say(
@@ -31,6 +33,6 @@ export const nextCommand: Command = {
       `  Read:   katas/${kata.name}/README.md`,
       `  Start:  ${color.cyan(kataCommand(`watch ${kata.name}`))}   ${note('(reruns the tests on every save)')}`,
     );
-    return 0;
+    return broken.length > 0 ? 1 : 0;
   },
 };

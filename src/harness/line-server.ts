@@ -16,6 +16,7 @@
  *   });
  * });
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 
 import { KataAssertionError } from './callbacks';
@@ -78,6 +79,25 @@ export function chunksFor(bytes: Buffer, delivery: Delivery, perMessage: readonl
  * await conn.send([{ seq: 1 }, { seq: 2 }], 'merged');
  * conn.reset(); // the client sees ECONNRESET
  */
+/**
+ * Lines of about 500 bytes that more than fill what the kernel can buffer on a loopback
+ * connection: a paused client's receive buffer and the server's send buffer both grow, with
+ * autotuning, up to the maxima in /proc/sys/net/ipv4/tcp_rmem and tcp_wmem (32 MB and 4 MB on
+ * a stock Linux), and a flood smaller than their sum can all be "delivered" to a client that has
+ * stopped reading. Twice the sum, at least 20,000 lines; 20,000 where /proc cannot tell.
+ */
+export function floodLines(lineBytes = 500): number {
+  const maxOf = (file: string): number => {
+    try {
+      return Number(fs.readFileSync(file, 'utf8').trim().split(/\s+/)[2]) || 0;
+    } catch {
+      return 0;
+    }
+  };
+  const buffered = maxOf('/proc/sys/net/ipv4/tcp_rmem') + maxOf('/proc/sys/net/ipv4/tcp_wmem');
+  return Math.max(20_000, Math.ceil((2 * buffered) / lineBytes));
+}
+
 export class LineConnection {
   /** Lines the client sent, without their "\n". */
   readonly received: string[] = [];
@@ -134,9 +154,11 @@ export class LineConnection {
   /**
    * Writes up to `lines` JSON lines (by default `{ seq, pad }` of about 500 bytes) as fast as the
    * client takes them. `blocked` is true when a write was refused and the client never caught up
-   * (it paused reading); false when every line was taken.
+   * (it paused reading); false when every line was taken. The default number of lines is more
+   * than the kernel can buffer between the two sockets (floodLines()), so a client that pauses
+   * is always seen to block the server.
    */
-  async flood(lines = 20_000, make: (seq: number) => unknown = (seq) => ({ seq, pad: 'x'.repeat(480) })): Promise<{ delivered: number; blocked: boolean }> {
+  async flood(lines = floodLines(), make: (seq: number) => unknown = (seq) => ({ seq, pad: 'x'.repeat(480) })): Promise<{ delivered: number; blocked: boolean }> {
     for (let seq = 0; seq < lines; seq += 1) {
       if (this.#closed) return { delivered: seq, blocked: false };
       this.stats.writes += 1;

@@ -3,10 +3,11 @@
  * with a client that has a planted mistake (caught) and a correct client (passes).
  */
 import { expect } from 'chai';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 
 import { outcome } from '../../src/harness/callbacks';
-import { useLineServer } from '../../src/harness/line-server';
+import { floodLines, useLineServer } from '../../src/harness/line-server';
 
 interface Client {
   socket: net.Socket;
@@ -162,6 +163,14 @@ describe('harness: line server', () => {
       await conn.expectBackpressure('pausingClient()');
       expect(conn.stats.refusedWrites).to.be.greaterThan(0);
       socket.destroy();
+    });
+
+    it('floods by default with more than the kernel can buffer between the two sockets, so a pausing client always blocks', function () {
+      const max = (file: string) => Number(fs.readFileSync(file, 'utf8').trim().split(/\s+/)[2]);
+      if (!fs.existsSync('/proc/sys/net/ipv4/tcp_rmem')) this.skip(); // not Linux: the default is 20,000 lines
+      const kernel = max('/proc/sys/net/ipv4/tcp_rmem') + max('/proc/sys/net/ipv4/tcp_wmem');
+      expect(floodLines() * 500, `the default flood against ${kernel} bytes of kernel buffers`).to.be.greaterThan(kernel);
+      expect(floodLines()).to.be.at.least(20_000);
     });
 
     it('catches a client that reads everything without ever pausing', async () => {

@@ -24,6 +24,15 @@ type NodeCallback<T> = (err: Error | null | undefined, value?: T) => void;
 export interface CallLegacyOptions {
   /** Allow the callback to be called before the function returns. Default false. */
   allowSync?: boolean;
+  /**
+   * Whether sockets, servers and timers opened by the call count as work still to come before
+   * the verdict ("never called", "called twice"). Default 'baseline': they do, so a callback
+   * a timer or a response will call is waited for. 'ignore' for an API that calls back and
+   * leaves a connection open on purpose (a client's `connect(cb)`, an agent's keep-alive
+   * socket): the verdict comes once nothing else is in flight. A second call that only a later
+   * event on that connection would make is then not waited for: provoke it in the test.
+   */
+  handles?: QuietOptions['handles'];
 }
 
 /**
@@ -55,7 +64,7 @@ export async function callLegacy<T>(label: string, invoke: (callback: NodeCallba
     }
 
     async function verdict(): Promise<void> {
-      await whenQuiet({ baseline, cancelled: () => done });
+      await whenQuiet({ baseline, handles: options.handles ?? 'baseline', cancelled: () => done });
       if (calls.length === 0) return finish(new KataAssertionError(messages.callbackNeverCalled(label)));
       if (calls.length > 1) {
         const show = (c: (typeof calls)[number]) => (c.err ? c.err : c.value);

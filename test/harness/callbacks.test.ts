@@ -3,12 +3,15 @@
  * make gives its own message, and code that keeps the contract passes untouched.
  */
 import { expect } from 'chai';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { callbackify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 import { callLegacy, callPromise, expectCallerErrorEscapes, expectRejection, KataAssertionError, outcome } from '../../src/harness/callbacks';
 import { messages } from '../../src/harness/messages';
+import { whenQuiet } from '../../src/harness/quiet';
 import { useTempDir } from '../../src/harness/temp-dir';
 
 type Callback<T> = (err: Error | null | undefined, value?: T) => void;
@@ -117,6 +120,55 @@ describe('harness callLegacy: calling a callback API and checking its contract',
 
   it('accepts a synchronous callback when allowSync is set', async () => {
     expect(await callLegacy<number>('cached()', (cb) => cb(null, 42), { allowSync: true })).to.equal(42);
+  });
+
+  describe("an API that calls back and leaves a connection open on purpose (handles: 'ignore')", () => {
+    let server: net.Server;
+    let client: net.Socket | undefined;
+    beforeEach(async () => {
+      server = net.createServer((socket) => socket.on('error', () => undefined));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+    });
+    afterEach(async () => {
+      client?.destroy();
+      server.close();
+      await once(server, 'close');
+    });
+    /** A 2014 client's connect(cb): calls back once connected, and the socket stays open. */
+    const connect = (cb: Callback<net.Socket>) => {
+      const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1', () => cb(null, socket));
+      client = socket;
+    };
+
+    it('settles once connected, however long the connection then stays open', async () => {
+      const socket = await callLegacy<net.Socket>('connect()', connect, { handles: 'ignore' });
+      expect(socket.readyState).to.equal('open');
+    });
+
+    it('by default waits while the connection is open: the open socket counts as work still to come', async () => {
+      let settled = false;
+      const call = callLegacy<net.Socket>('connect()', connect).finally(() => (settled = true));
+      // Long enough for the 'ignore' verdict: quiet apart from the open connection.
+      await whenQuiet({ handles: 'ignore' });
+      expect(settled, 'the default verdict waits for the connection').to.equal(false);
+      client!.destroy(); // the verdict then comes
+      expect((await call).destroyed).to.equal(true);
+    });
+
+    it("still fails with the 'never called' message when the connection is refused and the error is dropped", async () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close();
+      await once(server, 'close');
+      server.listen(0, '127.0.0.1'); // for afterEach
+      await once(server, 'listening');
+      const dropsErrors = (cb: Callback<net.Socket>) => {
+        const socket = net.connect(port, '127.0.0.1', () => cb(null, socket));
+        socket.on('error', () => undefined);
+      };
+      const err = await rejectionOf(callLegacy('connect()', dropsErrors, { handles: 'ignore' }));
+      expect(err.message).to.equal(messages.callbackNeverCalled('connect()'));
+    });
   });
 
   it('fails with a message naming the function when it throws instead of calling back', async () => {

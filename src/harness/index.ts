@@ -5,6 +5,7 @@
  * import { useTempDir, callLegacy, callPromise, expectRejection, fsFaults, messages } from '../../../src/harness';
  */
 export { callLegacy, callPromise, CALLER_ERROR_MESSAGE, expectCallerErrorEscapes, expectRejection, KataAssertionError, outcome, type Outcome } from './callbacks';
+export { svgBars, textBars, type Bar } from './bench-chart';
 export { captureUncaught, scopedCapture, type ScopedCapture } from './escapes';
 export { countWorkersStarted, expectResponsive, expectWorkerStarted, measureResponsiveness, type Responsiveness } from './event-loop-probe';
 export { FAKED_TIMERS, installFakeTime, settleWhileTicking, useFakeTime, type FakeTime } from './fake-time';

@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
-import { renderBarChart } from './chart';
+import { svgBars } from '../../../src/harness/bench-chart';
 
 /** The few fields of autocannon's options and results used here (it ships no types). */
 interface LoadOptions {
@@ -82,12 +82,13 @@ async function main(): Promise<void> {
   const chartFile = path.join(OUT_DIR, 'health-p99.svg');
   fs.writeFileSync(
     chartFile,
-    renderBarChart({
-      title: 'GET /health p99 latency while POST /hash is busy (lower is better)',
-      subtitle: `${CORES} core(s) | /hash: ${HASH_JOB.rounds} rounds per job on ${CORES} connection(s) | /health: ${HEALTH_RATE}/s on 1 connection | ${DURATION_S} s`,
-      unit: 'ms',
-      bars: results.map((r) => ({ label: r.label, value: r.health.latency.p99 })),
-    }),
+    svgBars(
+      'GET /health p99 latency while POST /hash is busy (lower is better)',
+      `${CORES} core(s) | /hash: ${HASH_JOB.rounds} rounds per job on ${CORES} connection(s) | /health: ${HEALTH_RATE}/s on 1 connection | ${DURATION_S} s`,
+      'ms',
+      results.map((r) => ({ label: r.label, value: r.health.latency.p99 })),
+      'latency (ms)',
+    ),
   );
   console.log(`chart: ${chartFile}`);
 }

@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
-import { svgBars, textBars } from './chart';
+import { svgBars, textBars } from '../../../src/harness/bench-chart';
 
 const KATA_DIR = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(KATA_DIR, 'bench', 'out');

@@ -86,13 +86,22 @@ export interface HeldCompletion {
 }
 
 interface HeldEntry extends HeldCompletion {
+  /** When the call was made, counted over every gate: the order the gate keeps. */
+  seq: number;
   deliver: () => void;
 }
 
+/** Numbers each held call when it is made, so a gate orders completions by call, not by finish. */
+let callsMade = 0;
+
 /**
  * Holds the completions of matching fs calls until the test releases them. Built by
- * {@link fsFaults.hold}; every gate is opened (whatever it still holds is delivered, in arrival
+ * {@link fsFaults.hold}; every gate is opened (whatever it still holds is delivered, in call
  * order) when the test ends.
+ *
+ * A gate keeps what it holds in the order the calls were made, not the order they finished: two
+ * reads started together finish in whichever order the thread pool runs them, so "oldest" and
+ * "newest" mean the first and last call, and a release order names the same calls on every run.
  */
 export class FsGate {
   readonly #held: HeldEntry[] = [];
@@ -102,7 +111,7 @@ export class FsGate {
   /** @internal */
   constructor(readonly rule: HoldRule) {}
 
-  /** Completions held right now, oldest first. */
+  /** Completions held right now, in the order their calls were made. */
   get held(): readonly HeldCompletion[] {
     return this.#held.map(({ call, path, failed }) => ({ call, path, failed }));
   }
@@ -116,11 +125,15 @@ export class FsGate {
     return !this.#open && call === this.rule.call && pathMatches(this.rule.path, file);
   }
 
-  /** @internal Holds a finished operation's completion; `deliver` tells the code under test. */
-  hold(call: FsCall, file: string, failed: boolean, deliver: () => void): void {
+  /**
+   * @internal Holds a finished operation's completion, in its place by `seq` (when the call was
+   * made); `deliver` tells the code under test.
+   */
+  hold(seq: number, call: FsCall, file: string, failed: boolean, deliver: () => void): void {
     const stopCounting = countHeldCompletion();
     this.#arrived += 1;
-    this.#held.push({
+    const entry: HeldEntry = {
+      seq,
       call,
       path: file,
       failed,
@@ -128,7 +141,9 @@ export class FsGate {
         stopCounting();
         deliver();
       },
-    });
+    };
+    const later = this.#held.findIndex((h) => h.seq > seq);
+    this.#held.splice(later < 0 ? this.#held.length : later, 0, entry);
   }
 
   /**
@@ -147,8 +162,8 @@ export class FsGate {
   }
 
   /**
-   * Delivers the oldest held completion whose path matches (default: the oldest of all), and
-   * returns it. The code under test is told in a later tick, as the real fs would.
+   * Delivers the held completion of the earliest call whose path matches (default: the earliest
+   * of all), and returns it. The code under test is told in a later tick, as the real fs would.
    */
   release(path?: string | RegExp): HeldCompletion {
     const at = this.#held.findIndex((h) => pathMatches(path, h.path));
@@ -158,8 +173,11 @@ export class FsGate {
     return { call: entry!.call, path: entry!.path, failed: entry!.failed };
   }
 
-  /** Delivers every held completion, oldest first or newest first; returns how many. */
-  releaseAll(order: 'arrival' | 'reverse' = 'arrival'): number {
+  /**
+   * Delivers every held completion, in the order the calls were made or the reverse (the last
+   * call's first); returns how many.
+   */
+  releaseAll(order: 'call' | 'reverse' = 'call'): number {
     const entries = this.#held.splice(0);
     if (order === 'reverse') entries.reverse();
     for (const entry of entries) entry.deliver();
@@ -167,7 +185,7 @@ export class FsGate {
   }
 
   /**
-   * Stops holding: delivers what is held, in arrival order, and lets later calls through. The
+   * Stops holding: delivers what is held, in call order, and lets later calls through. The
    * root hooks open every gate when a test ends; a test opens one itself once the order it
    * wanted to control is past (code that reads one file after another needs no gate).
    */
@@ -273,19 +291,21 @@ function failedClose(this: unknown, original: AnyFn, args: unknown[], api: Recor
 /** Runs the call for real and hands its completion to the gate instead of the caller. */
 function heldCall(this: unknown, original: AnyFn, args: unknown[], api: RecordedCall['api'], gate: FsGate, call: FsCall, file: string): unknown {
   if (api === 'promise') {
+    const seq = (callsMade += 1);
     return new Promise((resolve, reject) => {
       (original.apply(this, args) as Promise<unknown>).then(
-        (value) => gate.hold(call, file, false, () => resolve(value)),
+        (value) => gate.hold(seq, call, file, false, () => resolve(value)),
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the fs call's own rejection, passed on unchanged
-        (error: unknown) => gate.hold(call, file, true, () => reject(error)),
+        (error: unknown) => gate.hold(seq, call, file, true, () => reject(error)),
       );
     });
   }
   const last = args.length - 1;
   const cb = args[last];
   if (typeof cb !== 'function') return original.apply(this, args);
+  const seq = (callsMade += 1);
   const held = [...args];
-  held[last] = (...results: unknown[]) => gate.hold(call, file, results[0] != null, () => process.nextTick(() => (cb as AnyFn)(...results)));
+  held[last] = (...results: unknown[]) => gate.hold(seq, call, file, results[0] != null, () => process.nextTick(() => (cb as AnyFn)(...results)));
   return original.apply(this, held);
 }
 

@@ -13,7 +13,7 @@ export { createPipeFiles, MAX_PIPES, usePipeFiles, type PipeFiles } from './file
 export { FS_CALLS, fsFaults, FsGate, type FaultRule, type FsCall, type HeldCompletion, type HoldRule, type RecordedCall } from './fs-faults';
 export { findLeaks, takeSnapshot, type ResourceSnapshot } from './leaks';
 export { chunksFor, startLineServer, useLineServer, type Delivery, type LineConnection, type LineServer } from './line-server';
-export { httpFaults, startLoopbackServer, useLoopbackServer, type CannedResponse, type Gate, type LoopbackServer, type RecordedRequest, type Reply } from './loopback-server';
+export { httpFaults, peersGone, startLoopbackServer, tcpHandles, useLoopbackServer, type CannedResponse, type Gate, type LoopbackServer, type RecordedRequest, type Reply } from './loopback-server';
 export { describeValue, fsGateMessages, messages, networkMessages, probeMessages } from './messages';
 export { countResources, STALL_FLOOR_MS, untilDoneOrStalled, watch, whenQuiet } from './quiet';
 export { isSymlink, symlink, useTempDir, writeTree, type TempDir, type Tree } from './temp-dir';

@@ -82,6 +82,28 @@ export async function takeSnapshot(): Promise<ResourceSnapshot> {
     resources: activeResources(), files: fsFaults.untracked(openFiles), workers: new Set([...liveWorkers].map((w) => w.threadId)) };
 }
 
+// Captured at load: sinon's default fake set replaces these, and the wait below runs on real time.
+const realSetTimeout = setTimeout;
+const realNow = performance.now.bind(performance);
+const TCP_KINDS = ['TCPSocketWrap', 'TCPServerWrap'];
+
+function tcpAbove(before: ResourceSnapshot): boolean {
+  const now = activeResources();
+  return TCP_KINDS.some((kind) => (now.get(kind) ?? 0) > (before.resources.get(kind) ?? 0));
+}
+
+/**
+ * Waits, by the clock and at most `limitMs`, until no more TCP sockets and servers are open than
+ * in `before`. A client socket whose server has closed closes only when the event loop reads the
+ * peer's FIN: within a turn or two on an idle machine, later on a loaded one. Called before a
+ * socket is reported as left open, so the verdict does not depend on the machine's load; a socket
+ * really left open is still open at the limit and reported.
+ */
+export async function closingSocketsClosed(before: ResourceSnapshot, limitMs: number): Promise<void> {
+  const until = realNow() + limitMs;
+  while (tcpAbove(before) && realNow() < until) await new Promise<void>((resolve) => realSetTimeout(resolve, 5));
+}
+
 /** Descriptions, in a learner's words, of what `after` holds open that `before` did not. */
 export function findLeaks(before: ResourceSnapshot, after: ResourceSnapshot): string[] {
   const leaks: string[] = [];

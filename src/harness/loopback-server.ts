@@ -426,7 +426,8 @@ function respond(res: http.ServerResponse, reply: CannedResponse): void {
 /**
  * Waits (at most 50 turns) until no more than `before` TCP sockets and servers are open. The
  * client's ends of closed connections (fetch's keep-alive pool, an http.Agent) notice the close
- * a turn or two later; waiting for them keeps the leak check from blaming the learner.
+ * a turn or two later. A fast path, not a bound: on a loaded machine the root hooks' leak check
+ * waits longer (by the clock) before it reports a socket as left open.
  *
  * @example
  * const before = tcpHandles();

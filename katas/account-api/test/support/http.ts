@@ -17,7 +17,7 @@
 import { createHook } from 'node:async_hooks';
 import * as http from 'node:http';
 
-import { callPromise, KataAssertionError, messages, type Outcome, outcome, untilDoneOrStalled, useTempDir } from '../../../../src/harness';
+import { callPromise, KataAssertionError, messages, type Outcome, outcome, peersGone, tcpHandles, untilDoneOrStalled, useTempDir } from '../../../../src/harness';
 import { type AccountDb, type AccountServer, type AccountServerOptions, type PromiseAccountServer, promises, startAccountServer } from '../../src/account-api';
 import { heldReads, openAllGates, openDb } from './db';
 
@@ -200,7 +200,7 @@ export function useAccountService() {
     for (let turn = 0; turn < 50 && waiting > 0; turn += 1) await new Promise<void>((resolve) => setImmediate(resolve));
     for (const close of closers.splice(0)) await settleOrStall(close());
     db = undefined;
-    for (let turn = 0; turn < 50 && tcpHandles() > tcpBefore; turn += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    await peersGone(tcpBefore);
   });
 
   const service = {
@@ -245,8 +245,4 @@ export function useAccountService() {
     },
   };
   return service;
-}
-
-function tcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((t) => t === 'TCPSocketWrap' || t === 'TCPServerWrap').length;
 }

@@ -16,7 +16,7 @@
  */
 import * as http from 'node:http';
 
-import { callPromise, KataAssertionError, messages, whenQuiet } from '../../../../src/harness';
+import { callPromise, KataAssertionError, messages, peersGone, tcpHandles, whenQuiet } from '../../../../src/harness';
 import { type HashServer, type HashServerOptions, type PromiseHashServer, promises, startHashServer } from '../../src/hash-server';
 import { settleOrStall, settleWorkers } from './live-workers';
 
@@ -136,10 +136,8 @@ export function useHashServers() {
       await settleOrStall(close());
     }
     await settleWorkers();
-    // The client's ends of closed connections notice a turn or two later.
-    for (let turn = 0; turn < 50 && tcpHandles() > tcpBefore; turn += 1) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // The client's ends of closed connections notice a little later.
+    await peersGone(tcpBefore);
   });
 
   return {
@@ -198,8 +196,4 @@ export async function closeOnce(server: HashServer): Promise<void> {
   if (calledSync) throw new KataAssertionError(messages.callbackCalledSynchronously('server.close'));
   await whenQuiet({ handles: 'ignore' });
   if (calls.length > 1) throw new KataAssertionError(messages.callbackCalledTwice('server.close', calls[0], calls[1]));
-}
-
-function tcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((t) => t === 'TCPSocketWrap' || t === 'TCPServerWrap').length;
 }

@@ -23,7 +23,9 @@ import {
   httpFaults,
   KataAssertionError,
   type LoopbackServer,
+  peersGone,
   type Reply as UpstreamReply,
+  tcpHandles,
   untilDoneOrStalled,
   useLoopbackServer,
   whenQuiet,
@@ -128,33 +130,22 @@ export interface PageServer {
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 // Captured at load: a test's fake clock must not stop the wait for sockets to close.
-const realSetTimeout = globalThis.setTimeout;
-/** How long a client socket whose server has closed may take to close (real time, loaded machine). */
-const SOCKET_CLOSE_MS = 2000;
-
-function tcpSockets(): number {
-  return process.getActiveResourcesInfo().filter((t) => t === 'TCPSocketWrap').length;
-}
-
 /** Starts page servers and, after each test, closes them with every connection. */
 export function usePageServer() {
   const closers: Array<() => Promise<void>> = [];
   const open = new Set<http.ClientRequest>();
   let socketsBefore = 0;
   beforeEach(() => {
-    socketsBefore = tcpSockets();
+    socketsBefore = tcpHandles();
   });
   afterEach(async () => {
     for (const req of open) req.destroy();
     open.clear();
     for (const close of closers.splice(0)) await close();
     // Every server is closed by now (the upstreams' hook runs first), so every client socket, the
-    // test's and those the page's fetch opened, has its peer's FIN to read: it closes as soon as
-    // the event loop gets to it, which on a loaded machine can take more than the one turn the
-    // root hooks' leak check waits. Wait for that (a bounded time), so the check sees what stays
-    // open, whatever the machine's load.
-    const until = performance.now() + SOCKET_CLOSE_MS;
-    while (tcpSockets() > socketsBefore && performance.now() < until) await new Promise<void>((resolve) => realSetTimeout(resolve, 5));
+    // test's and those the page's fetch opened, has its peer's FIN to read: wait (a bounded time)
+    // until they close, so the leak check sees what stays open, whatever the machine's load.
+    await peersGone(socketsBefore);
   });
 
   return {

@@ -1,0 +1,149 @@
+/**
+ * resilient-client: fetches JSON from the pricing service, which is often slow and sometimes down.
+ *
+ * getJson(url, options, callback) sends GET url and calls back with the parsed JSON body of a 2xx
+ * answer. An attempt that fails in a way worth trying again is retried, at most `retries` times
+ * (so at most retries + 1 attempts). Retryable: a network error (refused, reset, closed), an
+ * attempt that timed out, and the statuses 408, 502, 503 and 504, and 429 when it carries
+ * Retry-After. Any other status from 400 up is final: a 404 will still be a 404 in a second.
+ *
+ * Before the nth retry it waits the backoff: with d = min(maxDelayMs, baseDelayMs * 2^(n-1)), it
+ * waits Math.floor(d * (1 + random()) / 2) ms (exponential, with "equal jitter": between d/2
+ * and d). When the answer carries Retry-After, it waits what the server asked instead: a number
+ * of seconds, or an HTTP date (until that moment; a date already past means at once). A
+ * Retry-After that is neither is ignored: the backoff applies.
+ *
+ * Each attempt has its own timeout, timeoutMs: when it fires the attempt is abandoned (its
+ * connection closed) and counts as a retryable failure with code ETIMEDOUT. The callback is
+ * called exactly once: with the JSON, or with the last failure (an HTTP failure has `status`).
+ */
+import * as timers from 'node:timers/promises';
+import { callbackify } from 'node:util';
+
+export interface ClientOptions {
+  /** Retries after the first attempt. Default 3. */
+  retries?: number;
+  /** The first retry's backoff before jitter, doubled for each later one. Default 100. */
+  baseDelayMs?: number;
+  /** The backoff before jitter never exceeds this. Default 10000. */
+  maxDelayMs?: number;
+  /** How long one attempt may take, body included. Default 10000. */
+  timeoutMs?: number;
+  /** A number in [0, 1), like Math.random (the default): the jitter's source. */
+  random?: () => number;
+}
+
+export type JsonCallback = (err: Error | null, body?: unknown) => void;
+
+export interface HttpError extends Error {
+  status?: number;
+  code?: string;
+}
+
+const RETRYABLE_STATUS = new Set([408, 502, 503, 504]);
+
+/** A failure worth another attempt, and how long the server asked us to wait (ms), if it did. */
+class Retryable extends Error {
+  constructor(
+    readonly failure: Error,
+    readonly retryAfterMs?: number,
+  ) {
+    super(failure.message);
+  }
+}
+
+function httpError(url: string, status: number): HttpError {
+  return Object.assign(new Error(`GET ${url} answered ${status}`), { status });
+}
+
+/** Retry-After in ms from now: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) {
+    return undefined;
+  }
+  if (/^\d+$/.test(header.trim())) {
+    return Number(header) * 1000;
+  }
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** One attempt, aborted by its own timeout. */
+async function attempt(url: string, timeoutMs: number): Promise<unknown> {
+  const controller = new AbortController();
+  const timedOut: HttpError = Object.assign(new Error(`GET ${url} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+  // The attempt's own timer, cleared in finally: nothing outlives the attempt.
+  const timer = setTimeout(() => controller.abort(timedOut), timeoutMs);
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    const text = await res.text();
+    if (res.ok) {
+      return JSON.parse(text);
+    }
+    const after = retryAfterMs(res.headers.get('retry-after'));
+    const err = httpError(url, res.status);
+    if (RETRYABLE_STATUS.has(res.status) || (res.status === 429 && after !== undefined)) {
+      throw new Retryable(err, after);
+    }
+    throw err;
+  } catch (err) {
+    if (controller.signal.aborted) {
+      // Aborted by the timeout: worth retrying.
+      throw new Retryable(timedOut);
+    }
+    if (err instanceof TypeError) {
+      // fetch's network failure: refused, reset, closed.
+      throw new Retryable(err);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function getJsonAsync(url: string, options: ClientOptions = {}): Promise<unknown> {
+  const { retries = 3, baseDelayMs = 100, maxDelayMs = 10_000, timeoutMs = 10_000, random = Math.random } = options;
+  let last: Retryable | undefined;
+  for (let n = 0; n <= retries; n += 1) {
+    try {
+      return await attempt(url, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof Retryable)) {
+        throw err;
+      }
+      last = err;
+    }
+    if (n < retries) {
+      const d = Math.min(maxDelayMs, baseDelayMs * 2 ** n);
+      const delay = last.retryAfterMs ?? Math.floor((d * (1 + random())) / 2);
+      await timers.setTimeout(delay);
+    }
+  }
+  // retries + 1 attempts, each a failure worth retrying: the last one is the answer.
+  throw last!.failure;
+}
+
+/** The callback API's two forms: `options` may be left out. */
+export interface GetJson {
+  (url: string, callback: JsonCallback): void;
+  (url: string, options: ClientOptions, callback: JsonCallback): void;
+}
+
+/**
+ * The callback API. Old callers (and the safety-net tests) use it: keep its signature and
+ * behaviour. `options` may be left out: callbackify takes the last argument as the callback, and
+ * getJsonAsync's options then default to {}.
+ */
+export const getJson = callbackify(getJsonAsync) as GetJson;
+
+/** The promise API new callers want. */
+export const promises = {
+  /**
+   * Resolves with the parsed JSON body; rejects with the last failure, as the callback API does.
+   * `options.signal`, the caller's AbortSignal, cancels everything at once: the attempt in
+   * flight (its connection closed) and any backoff wait; the promise then rejects with the
+   * signal's reason, and no timer, socket or listener is left behind.
+   */
+  // TODO(step 4): options.signal.
+  getJson: getJsonAsync as (url: string, options?: ClientOptions & { signal?: AbortSignal }) => Promise<unknown>,
+};

@@ -85,23 +85,28 @@ export async function takeSnapshot(): Promise<ResourceSnapshot> {
 // Captured at load: sinon's default fake set replaces these, and the wait below runs on real time.
 const realSetTimeout = setTimeout;
 const realNow = performance.now.bind(performance);
-const TCP_KINDS = ['TCPSocketWrap', 'TCPServerWrap'];
+/**
+ * Kinds of pending work that end on their own once a test has closed what it opened: a client
+ * socket whose server has closed (it closes when the event loop reads the FIN), a server whose
+ * close is under way, an immediate the runtime queued while tearing a connection down.
+ */
+const SETTLING_KINDS = ['TCPSocketWrap', 'TCPServerWrap', 'Immediate'];
 
-function tcpAbove(before: ResourceSnapshot): boolean {
+function settlingAbove(before: ResourceSnapshot): boolean {
   const now = activeResources();
-  return TCP_KINDS.some((kind) => (now.get(kind) ?? 0) > (before.resources.get(kind) ?? 0));
+  return SETTLING_KINDS.some((kind) => (now.get(kind) ?? 0) > (before.resources.get(kind) ?? 0));
 }
 
 /**
- * Waits, by the clock and at most `limitMs`, until no more TCP sockets and servers are open than
- * in `before`. A client socket whose server has closed closes only when the event loop reads the
- * peer's FIN: within a turn or two on an idle machine, later on a loaded one. Called before a
- * socket is reported as left open, so the verdict does not depend on the machine's load; a socket
- * really left open is still open at the limit and reported.
+ * Waits, by the clock and at most `limitMs`, until no more sockets, servers and immediates are
+ * pending than in `before`. On an idle machine they are gone within a turn or two of the test's
+ * end; on a loaded one it can take longer. Called before anything is reported as left open, so
+ * the verdict does not depend on the machine's load; a socket or server really left open is still
+ * open at the limit, and reported.
  */
-export async function closingSocketsClosed(before: ResourceSnapshot, limitMs: number): Promise<void> {
+export async function transientWorkSettled(before: ResourceSnapshot, limitMs: number): Promise<void> {
   const until = realNow() + limitMs;
-  while (tcpAbove(before) && realNow() < until) await new Promise<void>((resolve) => realSetTimeout(resolve, 5));
+  while (settlingAbove(before) && realNow() < until) await new Promise<void>((resolve) => realSetTimeout(resolve, 5));
 }
 
 /** Descriptions, in a learner's words, of what `after` holds open that `before` did not. */

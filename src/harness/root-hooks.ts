@@ -12,7 +12,7 @@
 import type { Context, RootHookObject } from 'mocha';
 
 import { fsFaults } from './fs-faults';
-import { closingSocketsClosed, findLeaks, takeSnapshot, terminateWorkersSince, type ResourceSnapshot } from './leaks';
+import { transientWorkSettled, findLeaks, takeSnapshot, terminateWorkersSince, type ResourceSnapshot } from './leaks';
 import { messages } from './messages';
 import { whenQuiet } from './quiet';
 
@@ -72,8 +72,11 @@ const realSetTimeout = setTimeout;
  * pinned on this test.
  */
 const DRAIN_LIMIT_MS = 2000;
-/** The longest a client socket whose server has closed may take to close before it counts as left open. */
-const SOCKET_CLOSE_MS = 2000;
+/**
+ * The longest a client socket whose server has closed (or a server closing, or an immediate queued
+ * by a teardown) may take to go before it counts as left open.
+ */
+const SETTLE_LIMIT_MS = 2000;
 
 /** Resolves once nothing is left running but long-lived handles (a leaked server, a timer), or at the limit. */
 async function drain(): Promise<void> {
@@ -116,7 +119,7 @@ export const mochaHooks: RootHookObject = {
   async afterEach(this: Context) {
     // Room for closing sockets and draining leftover work (below) on top of the usual time for this hook.
     const allowed = this.timeout();
-    if (allowed > 0) this.timeout(allowed + SOCKET_CLOSE_MS + DRAIN_LIMIT_MS);
+    if (allowed > 0) this.timeout(allowed + SETTLE_LIMIT_MS + DRAIN_LIMIT_MS);
     fsFaults.reset();
     await nextTurn();
     const failures: Error[] = [];
@@ -124,7 +127,7 @@ export const mochaHooks: RootHookObject = {
       let leaks = findLeaks(before, await takeSnapshot());
       if (leaks.length > 0) {
         // A socket whose peer has closed is not a leak, only slow to notice: give it time.
-        await closingSocketsClosed(before, SOCKET_CLOSE_MS);
+        await transientWorkSettled(before, SETTLE_LIMIT_MS);
         leaks = findLeaks(before, await takeSnapshot());
       }
       if (leaks.length > 0) {

@@ -410,6 +410,15 @@ function judgeStep(kata: Kata, result: RunResult, n: number): string[] {
   return problems;
 }
 
+/**
+ * A failure's message on one line: its first line, and when that line introduces a list (it ends
+ * with a colon, as the leak check's "left something open after it finished:" does), the list's
+ * items too, so a report names what was left open.
+ */
 function firstLine(text: string | undefined): string {
-  return (text ?? '(no message)').split('\n')[0]!.slice(0, 200);
+  const lines = (text ?? '(no message)').split('\n');
+  const first = lines[0]!;
+  if (!first.trimEnd().endsWith(':')) return first.slice(0, 200);
+  const items = lines.slice(1).filter((l) => /^\s*- /.test(l)).map((l) => l.trim().slice(2));
+  return `${first.trimEnd()} ${items.join('; ')}`.slice(0, 400);
 }

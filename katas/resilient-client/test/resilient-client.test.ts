@@ -185,16 +185,19 @@ describe('resilient-client', function () {
     return call;
   }
 
+  /** One case of the table through the callback API: the safety net's and the defects' tests alike. */
+  async function viaCallbackCase(c: Case): Promise<void> {
+    arrange(c);
+    const s = script(server, c.answers, START);
+    const { run, calls } = viaCallback(s.url, optionsFor(c));
+    expectOutcome(c, await drive(`getJson(${c.title})`, run, s.gate, time));
+    expectTimes(c, s.times);
+    expect(calls, 'calls of the callback').to.have.length(1);
+  }
+
   describe('safety net: the callback API old callers use', () => {
     for (const c of CASES.filter((x) => x.legacy)) {
-      it(c.title, async () => {
-        arrange(c);
-        const s = script(server, c.answers, START);
-        const { run, calls } = viaCallback(s.url, optionsFor(c));
-        expectOutcome(c, await drive(`getJson(${c.title})`, run, s.gate, time));
-        expectTimes(c, s.times);
-        expect(calls, 'calls of the callback').to.have.length(1);
-      });
+      it(c.title, () => viaCallbackCase(c));
     }
 
     it('the default timeoutMs is 10 s', async () => {
@@ -303,14 +306,7 @@ describe('resilient-client', function () {
 
   describe('defects: what the legacy version gets wrong', () => {
     for (const c of CASES.filter((x) => !x.legacy)) {
-      it(c.title, async () => {
-        arrange(c);
-        const s = script(server, c.answers, START);
-        const { run, calls } = viaCallback(s.url, optionsFor(c));
-        expectOutcome(c, await drive(`getJson(${c.title})`, run, s.gate, time));
-        expectTimes(c, s.times);
-        expect(calls, 'calls of the callback').to.have.length(1);
-      });
+      it(c.title, () => viaCallbackCase(c));
     }
 
     it('a timeout closes the attempt\'s connection: the server sees the client hang up', async () => {

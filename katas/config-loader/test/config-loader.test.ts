@@ -14,6 +14,11 @@ describe('config-loader', () => {
 
   /** The shapes every loader, callback or promise, must get right: [title, files, expected]. */
   const behaviours: Array<[string, Record<string, unknown>, Config]> = [
+    [
+      'an empty file gets the defaults: port 8080 on 127.0.0.1, log level info, no log file',
+      { 'app.json': '{}' },
+      { port: 8080, host: '127.0.0.1', log: { level: 'info', file: null } },
+    ],
     ['a file with no extends gets the defaults under it', { 'app.json': json({ port: 3000 }) }, { ...DEFAULTS, port: 3000 }],
     [
       'objects merge key by key, at every depth',
@@ -42,6 +47,11 @@ describe('config-loader', () => {
         base: { 'base.json': json({ host: 'base', log: { level: 'warn' } }) },
       },
       { ...DEFAULTS, port: 443, host: 'prod', log: { level: 'warn', file: null } },
+    ],
+    [
+      'null is a value like any other that is not an object: it replaces what is under it',
+      { 'app.json': json({ extends: 'base.json', log: { file: null } }), 'base.json': json({ log: { level: 'warn', file: 'base.log' } }) },
+      { ...DEFAULTS, log: { level: 'warn', file: null } },
     ],
     [
       'two parents that extend the same file (a diamond) are not a cycle',
@@ -268,6 +278,19 @@ describe('config-loader', () => {
           throw new KataAssertionError(`with NODE_ENV=production, app.json won over app.production.json (host is 'dev'): the environment file goes on top of app.json, not under it.`);
         }
         expect(config).to.deep.equal(expected);
+      });
+
+      it('only the file name\'s .json ending changes: in a folder named conf.json.d, app.production.json is found next to app.json', async () => {
+        process.env.NODE_ENV = 'production';
+        await write({ 'conf.json.d': { 'app.json': json({ host: 'dev' }), 'app.production.json': json({ host: 'prod' }) } });
+        const file = tmp.file('conf.json.d/app.json');
+        const config = await callPromise('promises.loadConfig(conf.json.d/app.json)', () => promises.loadConfig(file));
+        if (config.host === 'dev') {
+          throw new KataAssertionError(
+            `with NODE_ENV=production, promises.loadConfig(conf.json.d/app.json) ignored conf.json.d/app.production.json: the environment file's name was made by replacing the first ".json" in the whole path (the folder's), not the one the file name ends with. Replace /\\.json$/, or build it with path.dirname, path.basename and path.join.`,
+          );
+        }
+        expect(config).to.deep.equal({ ...DEFAULTS, host: 'prod' });
       });
 
       it('with no file for NODE_ENV, app.json is used as it is', async () => {

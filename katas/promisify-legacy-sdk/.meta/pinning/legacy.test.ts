@@ -13,10 +13,11 @@ describe('parcels safety net: the callback API old callers use (pinned)', () => 
 });
 
 describe('parcels safety net: the callback API old callers use (pinned: bad input)', () => {
-  it('track without a parcel id calls back a TypeError, and asks the SDK nothing', async () => {
+  it('track without a parcel id calls back a TypeError that says so, and asks the SDK nothing', async () => {
     const client = new ParcelClient({ sandbox: {} });
     const result = await callLegacy('track("")', (cb) => track(client, '', cb)).then(() => undefined, (err: unknown) => err);
     expect(result).to.be.instanceOf(TypeError);
+    expect((result as Error).message, 'the message old callers log').to.equal('track: a parcel id is required');
     expect(client.requests).to.equal(0);
   });
 });

@@ -279,8 +279,8 @@ describe('disk-usage', () => {
   });
 
   describe('concurrency: at most N lstat calls in flight', () => {
-    for (const limit of [3, 5]) {
-      it(`keeps at most ${limit} lstat calls in flight on a large tree, and starts the next as soon as one finishes`, async () => {
+    for (const limit of [1, 3, 5]) {
+      it(`keeps at most ${limit} lstat call${limit === 1 ? '' : 's'} in flight on a large tree, and starts the next as soon as one finishes`, async () => {
         const label = `promises.diskUsage(${bigLabel}, { concurrency: ${limit} })`;
         const usage = await gate.expectBoundedWalk(limit, big.path, big.tree, promiseRun(label, () => promises.diskUsage(big.path, { concurrency: limit })));
         expect(usage).to.deep.equal(expectedUsage(big.tree));
@@ -314,6 +314,7 @@ describe('disk-usage', () => {
       for (const concurrency of [0, -1, 1.5, Number.NaN]) {
         const err = await expectRejection(`promises.diskUsage(folder, { concurrency: ${concurrency} })`, () => promises.diskUsage(tmp.path, { concurrency }));
         expect(err, `concurrency ${concurrency}`).to.be.instanceOf(RangeError);
+        expect((err as Error).message, `concurrency ${concurrency}: the RangeError should say what was wrong (name the concurrency option)`).to.include('concurrency');
       }
       expect(fsFaults.calls().filter((c) => c.path.startsWith(tmp.path)), 'nothing should be read with an invalid concurrency').to.deep.equal([]);
     });

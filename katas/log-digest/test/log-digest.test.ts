@@ -82,9 +82,11 @@ describe('log-digest', () => {
     ],
     [
       'lines that are not requests are malformed, not requests',
-      'hello\n\n2016-03-14T09:00:00.000Z GET /missing-time 200 5 - ms\n',
-      oracle(['hello', null, 'x']),
-      'A line that is neither blank nor a request counts as malformed, never as a request',
+      'hello\n\n2016-03-14T09:00:00.000Z GET /missing-time 200 5 - ms\n' +
+        'web-1 2016-03-14T09:00:00.000Z GET /prefixed 200 5 - 12 ms\n' +
+        '2016-03-14T09:00:00.000Z GET /suffixed 200 5 - 12 ms (retried)\n',
+      oracle(['hello', null, 'x', 'x', 'x']),
+      'A line that is neither blank nor a request counts as malformed, never as a request, even when a request is inside it (a host name before it, a note after it): the whole line must be a request',
     ],
     ['an empty log gives an empty digest', '', EMPTY_DIGEST, 'An empty log: no requests, nothing malformed, no status, no slow requests'],
   ];

@@ -146,7 +146,10 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--report-dir', path.join(work, 'coverage'),
     '--temp-directory', path.join(work, 'raw-coverage'),
     '--all',
-    '--exclude-node-modules',
+    // A variant kept as patches runs from whole files written under node_modules/.cache: c8 leaves
+    // out everything under a node_modules folder unless told not to, and saw no file of it at all.
+    // --include keeps the measure to the implementation's own files either way.
+    coverageRoots.some(insideNodeModules) ? '--no-exclude-node-modules' : '--exclude-node-modules',
     // c8 measures only files under its working folder (the kata's) unless told otherwise: a folder
     // tried from elsewhere (`kata try config-loader ~/attempt`) came back as no file at all.
     '--allowExternal',
@@ -341,6 +344,11 @@ interface IstanbulSummaryEntry {
 }
 
 const METRICS: CoverageMetric[] = ['lines', 'branches', 'functions', 'statements'];
+
+/** Whether `dir` lies inside a node_modules folder (where c8 measures nothing by default). */
+function insideNodeModules(dir: string): boolean {
+  return path.resolve(dir).split(path.sep).includes('node_modules');
+}
 
 export function readCoverage(reportDir: string, kata: Kata): CoverageReport {
   const summary = JSON.parse(fs.readFileSync(path.join(reportDir, 'coverage-summary.json'), 'utf8')) as Record<string, IstanbulSummaryEntry>;

@@ -97,6 +97,16 @@ describe('kata test and kata try: what a run reports', function () {
     }
   });
 
+  it('kata try on a variant kept as patches (an answer-key folder) measures the files the patches make', async () => {
+    const variant = box.file(KATA, '.meta', 'alternatives', 'sequential-parents');
+    expect(fs.readdirSync(variant).some((f) => f.endsWith('.patch')), 'this alternative is no longer kept as a patch: pick another').to.equal(true);
+    const run = await box.kata(['try', KATA, variant]);
+    const out = plain(run.stdout);
+    expect(out, out).to.not.include('Coverage was not measured');
+    expect(out, out).to.match(/Coverage gate (met|not met)/);
+    expect(out, 'a coverage table of zeros').to.match(/All files\s*\|\s*[1-9]/);
+  });
+
   it('a coverage report that measured no file is never a gate met', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kata-coverage-'));
     try {

@@ -5,6 +5,7 @@
 // that fails once in twenty runs here is a flaky check, not bad luck.
 //
 //   npm run soak [-- N]            every kata verified (node bin/kata.js verify --json), N times
+//   npm run soak -- N --kata a --kata b   only those katas (after fixing a flake in one of them)
 //   npm run soak:harness [-- N]    the harness's own tests (test/harness), N times
 //
 // Options: --node <path or version> (or SOAK_NODE=...) runs the verification under another Node:
@@ -21,7 +22,15 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { parseArgs } = require('node:util');
 
+const path = require('node:path');
+
 const { configuredLines, install, harnessTests, verify, stopRuns } = require('./node-lines');
+
+/** The katas there are: folders of katas/ with a kata.json. */
+function kataNames() {
+  const dir = path.join(__dirname, '..', 'katas');
+  return fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'kata.json'))).sort();
+}
 
 /** The gist of a message: its first line, and the next one too when the first ends with a colon. */
 function firstLine(text) {
@@ -29,21 +38,26 @@ function firstLine(text) {
   return lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? '');
 }
 
-const USAGE = 'Usage: node scripts/soak.js [N] [--suite verify|harness] [--node <path or version>]';
+const USAGE = 'Usage: node scripts/soak.js [N] [--suite verify|harness] [--kata <name>]... [--node <path or version>]';
 
 /** Parses the command line (and SOAK_NODE); throws a usage error as a string. */
 function options(argv, env = process.env) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { suite: { type: 'string', default: 'verify' }, node: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { suite: { type: 'string', default: 'verify' }, kata: { type: 'string', multiple: true }, node: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) throw USAGE;
   if (positionals.length > 1) throw `expected at most one number of runs, got ${positionals.join(' ')}\n${USAGE}`;
   const runs = positionals[0] ?? '20';
   if (!/^[1-9][0-9]*$/.test(runs)) throw `expected the number of runs as a positive integer, got "${runs}"\n${USAGE}`;
   if (values.suite !== 'verify' && values.suite !== 'harness') throw `--suite is verify or harness, got "${values.suite}"`;
-  return { runs: Number(runs), suite: values.suite, node: values.node ?? (env.SOAK_NODE || undefined) };
+  const katas = values.kata ?? [];
+  if (katas.length > 0 && values.suite === 'harness') throw '--kata chooses katas to verify; the harness suite has none';
+  const known = kataNames();
+  const unknown = katas.filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw `--kata ${unknown.join(', ')}: no such kata; the katas are ${known.join(', ')}`;
+  return { runs: Number(runs), suite: values.suite, katas, node: values.node ?? (env.SOAK_NODE || undefined) };
 }
 
 /** The Node binary to soak under: the current one, a path, or a matrix line installed on demand. */
@@ -79,7 +93,7 @@ function keepCoresBusy(count = os.availableParallelism?.() ?? os.cpus().length) 
  * One run of the suite under `node`: the claims or tests that failed, each with a title and the
  * first line of what went wrong. An empty list is a passed run.
  */
-async function runOnce(suite, node) {
+async function runOnce(suite, node, katas = []) {
   if (suite === 'harness') {
     const result = await harnessTests(node);
     const failures = result.failures.map((f) => ({ title: `test ${f.title}`, detail: f.message }));
@@ -89,7 +103,7 @@ async function runOnce(suite, node) {
   }
   let reports;
   try {
-    reports = await verify(node, []);
+    reports = await verify(node, katas);
   } catch (err) {
     return [{ title: 'kata verify', detail: String(err.message).split('\n')[0] }];
   }
@@ -151,7 +165,7 @@ function summary({ runs, passed, failedRuns }) {
 async function main(argv) {
   const opts = options(argv);
   const node = nodeBinary(opts.node);
-  const what = opts.suite === 'harness' ? 'the harness tests' : 'every kata verified';
+  const what = opts.suite === 'harness' ? 'the harness tests' : opts.katas.length > 0 ? `${opts.katas.join(', ')} verified` : 'every kata verified';
   const busy = keepCoresBusy();
   process.stderr.write(`soak: ${what}, ${opts.runs} run(s) under ${node}, ${busy.count} busy-loop process(es) keeping the cores busy\n`);
   let passed = 0;
@@ -159,7 +173,7 @@ async function main(argv) {
   try {
     for (let i = 1; i <= opts.runs; i++) {
       const started = Date.now();
-      const failures = await runOnce(opts.suite, node);
+      const failures = await runOnce(opts.suite, node, opts.katas);
       const took = `${Math.round((Date.now() - started) / 1000)} s`;
       if (failures.length === 0) {
         passed += 1;

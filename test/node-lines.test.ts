@@ -62,6 +62,15 @@ describe('the matrix and the soak read what kata verify --json prints', function
     ]);
   });
 
+  it('the soak\'s command line: N, and --kata to soak some katas, each checked against the katas there are', () => {
+    const { options } = require('../scripts/soak.js') as { options: (argv: string[], env?: NodeJS.ProcessEnv) => { runs: number; suite: string; katas: string[] } };
+    expect(options([], {})).to.include({ runs: 20, suite: 'verify' });
+    expect(options(['3', '--kata', 'config-loader', '--kata', 'safe-save'], {})).to.deep.include({ runs: 3, katas: ['config-loader', 'safe-save'] });
+    expect(() => options(['--kata', 'no-such-kata'], {})).to.throw(/--kata no-such-kata: no such kata; the katas are .*config-loader/);
+    expect(() => options(['--suite', 'harness', '--kata', 'config-loader'], {})).to.throw(/harness suite has none/);
+    expect(() => options(['0'], {})).to.throw(/positive integer/);
+  });
+
   it('a report in another shape is an error that says so, not a crash deep in the script', () => {
     expect(() => verdict({ kata: 'x', checks: [] })).to.throw(/without its claims/);
     expect(() => verifyFailures([{ kata: 'x', checks: [] }])).to.throw(/without its claims/);

@@ -27,7 +27,20 @@ function kataNames() {
 /** Survivors a kata author has shown to be equivalent: "file:line:mutator" -> why. */
 function equivalents(kata) {
   const file = path.join(KATAS, kata, '.meta', 'equivalent-mutants.json');
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).mutants ?? {} : {};
+  if (!fs.existsSync(file)) return {};
+  const shape = 'it holds { "mutants": { "<file>:<line>:<mutator>": "<why no test can tell it apart>" } }';
+  let parsed;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path.relative(ROOT, file)} is not valid JSON (${err.message}): ${shape}`, { cause: err });
+  }
+  const mutants = parsed?.mutants;
+  const bad = mutants && typeof mutants === 'object' ? Object.entries(mutants).filter(([key, why]) => !/^.+:\d+:\w+$/.test(key) || typeof why !== 'string' || why.trim() === '') : [];
+  if (!mutants || typeof mutants !== 'object' || Array.isArray(mutants) || bad.length > 0) {
+    throw new Error(`${path.relative(ROOT, file)}: ${bad.length > 0 ? `${bad.map(([k]) => JSON.stringify(k)).join(', ')} is not a "<file>:<line>:<mutator>" key with a reason` : 'no "mutants" object'}; ${shape}`);
+  }
+  return mutants;
 }
 
 async function mutate(kata) {
@@ -84,11 +97,19 @@ async function main(args) {
     console.error(`mutation: no kata named ${unknown.join(', ')}; the katas are ${kataNames().join(', ')}.`);
     return 2;
   }
+  for (const kata of wanted) equivalents(kata); // a malformed list is said before the long run, not after it
   fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
   const rows = [];
   for (const kata of wanted) {
     const started = Date.now();
-    const { results } = await mutate(kata);
+    const { results } = await mutate(kata).catch((err) => {
+      if (!/initial test run/.test(String(err?.message))) throw err;
+      throw new Error(
+        `${kata}: the tests failed against the unmutated reference, in Stryker's copy of the repository (${err.message}). ` +
+          `\`kata verify ${kata} --only solution\` says whether they fail in place too; if not, the copy lacks a file the tests need (see ignorePatterns in scripts/mutation.js).`,
+        { cause: err },
+      );
+    });
     const row = summarize(kata, results);
     rows.push(row);
     console.log(`\n${kata}: ${row.mutants} mutants, ${row.Killed} killed, ${row.Timeout} timed out, ${row.Survived} survived, ${row.NoCoverage} not reached, ${row.equivalent} known equivalent: score ${row.score}% (${Math.round((Date.now() - started) / 1000)} s)`);
@@ -105,7 +126,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    console.error(err);
+    console.error(`mutation: ${err instanceof Error ? err.message : err}`);
     process.exitCode = 2;
   },
 );

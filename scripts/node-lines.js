@@ -95,7 +95,9 @@ async function verify(node, katas) {
 function verdict(report) {
   if (!Array.isArray(report?.claims)) throw new Error(`kata verify --json gave a report without its claims: ${JSON.stringify(report).slice(0, 200)}`);
   const failed = report.claims.filter((c) => c.problems.length > 0);
-  return { cell: failed.length === 0 ? `✔ ${report.claims.length} claims` : `✘ ${failed.length} of ${report.claims.length}`, failed };
+  // The kata's time too (kata verify reports it): where a line's minutes go, kata by kata.
+  const time = typeof report.seconds === 'number' ? `, ${Math.round(report.seconds)} s` : '';
+  return { cell: failed.length === 0 ? `✔ ${report.claims.length} claims${time}` : `✘ ${failed.length} of ${report.claims.length}${time}`, failed };
 }
 
 function table(lines, rows) {

@@ -37,7 +37,7 @@ describe('the matrix and the soak read what kata verify --json prints', function
   this.timeout(60_000);
   const { verdict } = require('../scripts/node-lines.js') as { verdict: (report: unknown) => { cell: string; failed: unknown[] } };
   const { verifyFailures } = require('../scripts/soak.js') as { verifyFailures: (reports: unknown[]) => Array<{ title: string; detail: string }> };
-  type Report = { kata: string; claims: Array<{ kind: string; subject: string; problems: string[]; failures: Array<{ fullTitle: string; message?: string }> }> };
+  type Report = { kata: string; claims: Array<{ kind: string; subject: string; problems: string[]; ms?: number; failures: Array<{ fullTitle: string; message?: string }> }> };
   let reports: Report[];
 
   before(async () => {
@@ -46,7 +46,8 @@ describe('the matrix and the soak read what kata verify --json prints', function
   });
 
   it('a kata whose claims all hold is a passed cell, and no failure for the soak', () => {
-    expect(verdict(reports[0]).cell).to.equal('✔ 1 claims');
+    expect(verdict(reports[0]).cell).to.match(/^✔ 1 claims, \d+ s$/);
+    expect(reports[0]!.claims[0]).to.have.property('ms').that.is.a('number');
     expect(verifyFailures(reports)).to.deep.equal([]);
   });
 
@@ -55,7 +56,7 @@ describe('the matrix and the soak read what kata verify --json prints', function
     failed.claims[0]!.kind = 'solution';
     failed.claims[0]!.problems = ['1 test failed'];
     failed.claims[0]!.failures = [{ fullTitle: 'loads a file', message: 'expected 1 to equal 2' }];
-    expect(verdict(failed).cell).to.equal('✘ 1 of 1');
+    expect(verdict(failed).cell).to.match(/^✘ 1 of 1, \d+ s$/);
     expect(verifyFailures([failed])).to.deep.equal([
       { title: 'claim config-loader: kata format', detail: '1 test failed' },
       { title: 'test config-loader: loads a file', detail: 'expected 1 to equal 2' },

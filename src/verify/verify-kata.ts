@@ -47,11 +47,15 @@ export interface Claim {
   problems: string[];
   /** Tests that failed in this run, with their messages. */
   failures: TestResult[];
+  /** Wall-clock milliseconds the claim took (all its runs), for saying where a verification's time goes. */
+  ms?: number;
 }
 
 export interface VerifyReport {
   kata: string;
   claims: Claim[];
+  /** Wall-clock seconds the whole verification of this kata took. */
+  seconds?: number;
 }
 
 export interface VerifyOptions {
@@ -118,7 +122,14 @@ export async function verifyKata(kata: Kata, options: VerifyOptions = {}): Promi
     }
   }
   const limit = pLimit(concurrency);
-  return { kata: kata.name, claims: await Promise.all(jobs.map((job) => limit(job))) };
+  const started = performance.now();
+  const timed = (job: () => Claim | Promise<Claim>) => async (): Promise<Claim> => {
+    const at = performance.now();
+    const claim = await job();
+    return { ...claim, ms: Math.round(performance.now() - at) };
+  };
+  const claims = await Promise.all(jobs.map((job) => limit(timed(job))));
+  return { kata: kata.name, claims, seconds: Math.round((performance.now() - started) / 100) / 10 };
 }
 
 type Judge = (kata: Kata, result: RunResult) => string[];

@@ -4,7 +4,7 @@ import { findKata, listKatas } from '../../kata/catalog';
 import { loadKata } from '../../kata/metadata';
 import { CLAIM_KINDS, type ClaimKind } from '../../verify/claim-kinds';
 import { type Command, UsageError } from '../command';
-import { fail, ok, say } from '../output';
+import { fail, note, ok, say } from '../output';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -48,6 +48,10 @@ export const verifyCommand: Command = {
         if (values.json) continue;
         say(claim.problems.length === 0 ? ok(`${kata.name}: ${claim.subject}`) : fail(`${kata.name}: ${claim.subject}`));
         for (const p of claim.problems) say(`    ${p}`);
+      }
+      if (!values.json) {
+        const slowest = [...report.claims].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0))[0];
+        say(note(`${kata.name}: ${report.claims.length} claim${report.claims.length === 1 ? '' : 's'} in ${report.seconds} s${slowest?.ms ? `; the slowest, ${(slowest.ms / 1000).toFixed(1)} s: ${slowest.subject}` : ''}`));
       }
     }
     if (values.json) say(JSON.stringify(reports, null, 2));

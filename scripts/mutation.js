@@ -11,7 +11,8 @@
  * verify` uses, without coverage), so mutants in worker files are tested through real workers.
  *
  * Prints, per kata: mutants, killed, survived (with file:line and the mutation), timed out, the
- * score; writes bench-results/mutation-<kata>.json.
+ * score; writes bench-results/mutation-<kata>.json. `npm run mutation -- --report [kata...]` prints the
+ * same from the last run's files, judged with the equivalents lists as they are now, running nothing.
  */
 'use strict';
 const fs = require('node:fs');
@@ -90,7 +91,28 @@ function summarize(kata, results) {
   return { kata, mutants: results.length, ...counts, equivalent, score: Math.round(score * 10) / 10, survivors };
 }
 
-async function main(args) {
+/** A kata's last Stryker report (bench-results/mutation-<kata>.json) as the results summarize() takes, or undefined. */
+function savedResults(kata) {
+  const file = path.join(ROOT, 'bench-results', `mutation-${kata}.json`);
+  if (!fs.existsSync(file)) return undefined;
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const results = Object.entries(report.files ?? {}).flatMap(([fileName, entry]) => entry.mutants.map((m) => ({ ...m, fileName })));
+  return { results, measured: fs.statSync(file).mtime };
+}
+
+function printRow(row, seconds) {
+  console.log(`\n${row.kata}: ${row.mutants} mutants, ${row.Killed} killed, ${row.Timeout} timed out, ${row.Survived} survived, ${row.NoCoverage} not reached, ${row.equivalent} known equivalent: score ${row.score}% (${seconds})`);
+  for (const s of row.survivors) console.log(`  ${s.equivalent ? 'equivalent' : 'SURVIVED  '} ${s.key}  ->  ${JSON.stringify(s.replacement).slice(0, 100)}${s.equivalent ? `  (${s.equivalent})` : ''}`);
+}
+
+function printTable(rows) {
+  console.log('\nkata'.padEnd(26) + 'mutants  killed  survived  score');
+  for (const r of rows) console.log(`${r.kata.padEnd(25)} ${String(r.mutants).padStart(7)} ${String(r.Killed + r.Timeout).padStart(7)} ${String(r.Survived + r.NoCoverage - r.equivalent).padStart(9)}  ${r.score}%`);
+}
+
+async function main(argv) {
+  const report = argv.includes('--report');
+  const args = argv.filter((a) => a !== '--report');
   const wanted = args.length > 0 ? args : kataNames();
   const unknown = wanted.filter((k) => !kataNames().includes(k));
   if (unknown.length) {
@@ -98,6 +120,22 @@ async function main(args) {
     return 2;
   }
   for (const kata of wanted) equivalents(kata); // a malformed list is said before the long run, not after it
+  if (report) {
+    // The last run's mutants, judged with today's equivalents lists: no mutant is run again.
+    const rows = [];
+    for (const kata of wanted) {
+      const saved = savedResults(kata);
+      if (!saved) {
+        console.log(`\n${kata}: not run yet (npm run mutation -- ${kata})`);
+        continue;
+      }
+      const row = summarize(kata, saved.results);
+      rows.push(row);
+      printRow(row, `run ${saved.measured.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    }
+    printTable(rows);
+    return rows.length === wanted.length && rows.every((r) => r.score >= 90) ? 0 : 1;
+  }
   fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
   const rows = [];
   for (const kata of wanted) {
@@ -112,11 +150,9 @@ async function main(args) {
     });
     const row = summarize(kata, results);
     rows.push(row);
-    console.log(`\n${kata}: ${row.mutants} mutants, ${row.Killed} killed, ${row.Timeout} timed out, ${row.Survived} survived, ${row.NoCoverage} not reached, ${row.equivalent} known equivalent: score ${row.score}% (${Math.round((Date.now() - started) / 1000)} s)`);
-    for (const s of row.survivors) console.log(`  ${s.equivalent ? 'equivalent' : 'SURVIVED  '} ${s.key}  ->  ${JSON.stringify(s.replacement).slice(0, 100)}${s.equivalent ? `  (${s.equivalent})` : ''}`);
+    printRow(row, `${Math.round((Date.now() - started) / 1000)} s`);
   }
-  console.log('\nkata'.padEnd(26) + 'mutants  killed  survived  score');
-  for (const r of rows) console.log(`${r.kata.padEnd(25)} ${String(r.mutants).padStart(7)} ${String(r.Killed + r.Timeout).padStart(7)} ${String(r.Survived + r.NoCoverage - r.equivalent).padStart(9)}  ${r.score}%`);
+  printTable(rows);
   fs.writeFileSync(path.join(ROOT, 'bench-results', 'mutation.json'), JSON.stringify(rows, null, 2));
   return rows.every((r) => r.score >= 90) ? 0 : 1;
 }

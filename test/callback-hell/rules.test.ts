@@ -52,6 +52,14 @@ tester.run('kata/no-independent-await-in-loop', noIndependentAwaitInLoop, {
     { name: 'for await', code: 'async function f(stream: AsyncIterable<string>) { for await (const line of stream) { await write(line); } }' },
     { name: 'await in the loop head, not the body', code: 'async function f() { for (const x of await list()) { use(x); } }' },
     { name: 'await inside a function in the loop', code: 'function f(xs: string[]) { for (const x of xs) { queue.push(async () => await run(x)); } }' },
+    {
+      name: 'waiting for a free slot with Promise.race: the work runs at the same time, bounded',
+      code: 'async function f(xs: string[]) { const running = new Set<Promise<void>>(); for (const x of xs) { if (running.size >= 4) await Promise.race(running); const p = run(x).finally(() => running.delete(p)); running.add(p); } await Promise.all(running); }',
+    },
+    {
+      name: 'waiting for a free slot among a Map of downloads in flight (Promise.race(inFlight.values()))',
+      code: 'async function f(xs: string[]) { const inFlight = new Map<number, Promise<void>>(); for (const [i, x] of xs.entries()) { if (inFlight.size >= 4) await Promise.race(inFlight.values()); inFlight.set(i, run(x).finally(() => inFlight.delete(i))); } }',
+    },
   ],
   invalid: [
     {
@@ -68,6 +76,21 @@ tester.run('kata/no-independent-await-in-loop', noIndependentAwaitInLoop, {
       name: 'reported once per loop, at the first await',
       code: 'async function f(xs: string[]) {\n  for (const x of xs) {\n    const a = await load(x);\n    await save(a);\n  }\n}',
       errors: [{ messageId: 'sequential', line: 3 }],
+    },
+    {
+      name: 'a race of the pass\'s own promises (a timeout) is still one pass after another',
+      code: 'async function f(xs: string[]) { const out = []; for (const x of xs) { out.push(await Promise.race([timeout(), run(x)])); } return out; }',
+      errors: [{ messageId: 'sequential' }],
+    },
+    {
+      name: 'Promise.any over what the pass itself starts is still one pass after another',
+      code: 'async function f(groups: string[][]) { for (const g of groups) { use(await Promise.any(g.map((u) => get(u)))); } }',
+      errors: [{ messageId: 'sequential' }],
+    },
+    {
+      name: 'a Promise.race does not hide another await of the same loop',
+      code: 'async function f(xs: string[]) { const running = new Set<Promise<void>>(); for (const x of xs) { await Promise.race(running); await save(x); } }',
+      errors: [{ messageId: 'sequential' }],
     },
     {
       name: 'a break inside an inner switch does not end the loop',

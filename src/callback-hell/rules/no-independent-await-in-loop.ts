@@ -9,7 +9,11 @@
  * loop body reassigns a variable declared outside it (`total = total + await size(f)`), or
  * leaves the loop early (`break`, `return`). `while` and `do...while` loops are not checked:
  * they are usually polls and retries. Mutating an outer object (`results.push(await f(x))`)
- * does not make a pass dependent: `Promise.all` keeps the order.
+ * does not make a pass dependent: `Promise.all` keeps the order. Awaiting `Promise.race(running)`
+ * or `Promise.any(running)` over a collection declared outside the loop is waiting for a free
+ * slot among the work already started (a bounded loop), not one pass after another: that await is
+ * left alone, and the loop's other awaits are still checked. A race of the pass's own promises
+ * (`Promise.race([timeout(), run(x)])`) is still one pass after another.
  *
  * @example
  * // flagged:
@@ -41,6 +45,28 @@ function enclosingLoop(node: AnyNode): Loop | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * `await Promise.race(pool)` or `await Promise.any(pool)` where `pool` (or the object of
+ * `pool.values()`) is declared outside the loop (not in its head or body): waiting for a free slot among work already
+ * running, which the passes share.
+ */
+function waitsForSlot(node: ESTree.AwaitExpression, loop: Loop, sourceCode: SourceCode): boolean {
+  const call = node.argument;
+  if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression') return false;
+  const { object, property, computed } = call.callee;
+  const raceOrAny = object.type === 'Identifier' && object.name === 'Promise' && !computed && property.type === 'Identifier' && (property.name === 'race' || property.name === 'any');
+  if (!raceOrAny || call.arguments.length !== 1) return false;
+  // The collection's root name: running, or inFlight in inFlight.values().
+  let root: ESTree.Node = call.arguments[0]!;
+  while (root.type === 'CallExpression' || root.type === 'MemberExpression') root = root.type === 'CallExpression' ? root.callee : root.object;
+  if (root.type !== 'Identifier') return false;
+  for (let scope: Scope.Scope | null = sourceCode.getScope(node); scope; scope = scope.upper) {
+    const variable = scope.set.get(root.name);
+    if (variable) return variable.defs.length > 0 && !within(variable.defs[0]!.name as ESTree.Node, loop);
+  }
+  return false;
 }
 
 /** True when a `break` or `return` in the body can end the loop early. */
@@ -102,7 +128,7 @@ export const noIndependentAwaitInLoop: Rule.RuleModule = {
     return {
       AwaitExpression(node: ESTree.AwaitExpression) {
         const loop = enclosingLoop(node as AnyNode);
-        if (!loop || reported.has(loop)) return;
+        if (!loop || reported.has(loop) || waitsForSlot(node, loop, sourceCode)) return;
         reported.add(loop);
         if (leavesEarly(loop.body, sourceCode) || carriesValue(loop, sourceCode)) return;
         context.report({ node, messageId: 'sequential' });

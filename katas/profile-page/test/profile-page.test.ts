@@ -74,7 +74,7 @@ describe('profile-page', function () {
     it('an unknown path, or another method than GET, answers 404 with a JSON body and asks no upstream', async () => {
       upstreams.serve();
       const page = await pages.start(profileHandler(upstreams.options()));
-      for (const [method, path] of [['GET', '/nowhere'], ['GET', '/profile/'], ['GET', '/profile/a/b'], ['POST', '/profile/ada'], ['DELETE', '/profile/ada']] as const) {
+      for (const [method, path] of [['GET', '/nowhere'], ['GET', '/profile/'], ['GET', '/profile/a/b'], ['GET', '/api/profile/ada'], ['POST', '/profile/ada'], ['DELETE', '/profile/ada']] as const) {
         const reply = await page.request(method, path);
         expect(reply.status, `${method} ${path}`).to.equal(404);
         expect(reply.contentType, `${method} ${path}`).to.equal('application/json');

@@ -101,6 +101,14 @@ const CASES: Case[] = [
   { title: 'a connection closed without an answer is retried', answers: [{ fault: 'destroy' }, ok], times: [0, 50], legacy: true },
   { title: 'a 503 with Retry-After: 3 is retried after exactly 3 s, not the backoff', answers: [status(503, { 'retry-after': '3' }), ok], times: [0, 3000], legacy: true },
   { title: 'a 429 with Retry-After: 2 is retried after exactly 2 s', answers: [status(429, { 'retry-after': '2' }), ok], times: [0, 2000], legacy: true },
+  { title: 'a 429 with Retry-After: 120 is retried after exactly 2 minutes', answers: [status(429, { 'retry-after': '120' }), ok], times: [0, 120_000], legacy: true },
+  {
+    title: 'a 404 with Retry-After is final all the same: only a 429 is retried for its Retry-After',
+    answers: [status(404, { 'retry-after': '1' }), ok],
+    times: [0],
+    fails: { status: 404 },
+    legacy: false,
+  },
   ...[400, 401, 403, 404, 422, 500, 501].map(
     (code): Case => ({ title: `a ${code} is final: never retried`, answers: [status(code), ok], times: [0], fails: { status: code }, legacy: false }),
   ),
@@ -121,6 +129,12 @@ const CASES: Case[] = [
     title: 'a Retry-After that is neither seconds nor a date is ignored: the backoff applies',
     answers: [status(503, { 'retry-after': 'soon' }), ok],
     times: [0, 50],
+    legacy: false,
+  },
+  {
+    title: 'a Retry-After that only starts or ends with a number ("3 seconds", "in 30") is neither seconds nor a date: the backoff applies',
+    answers: [status(503, { 'retry-after': '3 seconds' }), status(503, { 'retry-after': 'in 30' }), ok],
+    times: [0, 50, 150],
     legacy: false,
   },
   {
@@ -372,6 +386,24 @@ describe('resilient-client', function () {
       expect(isReason(result.error, reason), `rejected with ${String(result.error)}, not the signal's reason`).to.equal(true);
       expect(s.gate.abandoned, 'connections the client closed').to.equal(1);
       expect(pendingTimers(time, [TIMEOUT]), 'the attempt timeout still pending after the abort').to.deep.equal([]);
+    });
+
+    it('abort during the last attempt (retries: 0): rejects with the reason, not as a timeout', async () => {
+      const s = script(server, [ok], START);
+      const controller = new AbortController();
+      const settled = outcome(promises.getJson(s.url, { retries: 0, timeoutMs: TIMEOUT, signal: controller.signal }));
+      await requestArrived(s.gate, 'promises.getJson');
+      const reason = new Error('the user left');
+      controller.abort(reason);
+      let result: Outcome<unknown> | undefined;
+      void settled.then((o) => (result = o));
+      await untilDoneOrStalled({ done: () => result !== undefined && s.gate.abandoned > 0, progress: () => s.gate.arrived });
+      if (!result) throw new KataAssertionError('still pending after the abort: the request in flight must be aborted with the signal');
+      if (result.ok) throw new KataAssertionError('resolved despite the abort');
+      expect(
+        isReason(result.error, reason),
+        `rejected with ${String(result.error)}, not the signal's reason: an abort by the caller is not a timeout, even when no retry is left to stop`,
+      ).to.equal(true);
     });
 
     it('abort during the backoff wait: rejects at once, sends nothing more, and leaves no timer', async () => {

@@ -68,10 +68,10 @@ describe('account-api', function () {
       }
     });
 
-    it('signup without a password answers 422, with an email already registered 409', async () => {
+    it('signup without a name, an email or a password answers 422, with an email already registered 409', async () => {
       const server = await service.startCallback();
       await signUp(server.url, 'Ada');
-      for (const json of [{ name: 'Eve', email: 'eve@example.com' }, undefined]) {
+      for (const json of [{ name: 'Eve', email: 'eve@example.com' }, { email: 'eve@example.com', password: 'pw' }, { name: 'Eve', password: 'pw' }, undefined]) {
         const missing = await send(server.url, 'POST', '/signup', { json });
         expect({ status: missing.status, json: missing.json }, `POST /signup with ${JSON.stringify(json) ?? 'no body'}`).to.deep.equal({ status: 422, json: { error: 'name, email and password are required' } });
       }
@@ -82,13 +82,17 @@ describe('account-api', function () {
     it('GET /users/:id answers the user, their favourites and their followers, each sorted', async () => {
       const { server, ada, bob, db } = await adaAndBob();
       const cy = await signUp(server.url, 'Cy');
-      await db.favorites.insertAsync([{ userId: ada.id, item: 'tea' }, { userId: ada.id, item: 'books' }, { userId: bob.id, item: 'jazz' }]);
+      // nedb hands documents back in _id order: these _ids make that order the reverse of the sorted one.
+      await db.favorites.insertAsync([{ _id: 'fav-1', userId: ada.id, item: 'tea' }, { _id: 'fav-2', userId: ada.id, item: 'books' }, { _id: 'fav-3', userId: bob.id, item: 'jazz' }]);
       for (const fan of [cy, bob]) expect((await send(server.url, 'POST', `/users/${ada.id}/follow`, { token: fan.token })).status).to.equal(201);
+      await db.follows.insertAsync([{ _id: 'follow-1', follower: 'zoe-id', followee: ada.id }, { _id: 'follow-2', follower: 'amy-id', followee: ada.id }]);
+      // Cy follows Bob too: that is one of Bob's followers, not Ada's.
+      expect((await send(server.url, 'POST', `/users/${bob.id}/follow`, { token: cy.token })).status).to.equal(201);
       const reply = await send(server.url, 'GET', `/users/${ada.id}`, { token: bob.token });
       expect(reply.status, reply.text).to.equal(200);
       expect(reply.json.user).to.include({ _id: ada.id, name: 'Ada', email: 'ada@example.com', bio: '' });
       expect(reply.json.favorites).to.deep.equal(['books', 'tea']);
-      expect(reply.json.followers).to.deep.equal([bob.id, cy.id].sort());
+      expect(reply.json.followers, "Ada's followers, sorted, and nobody else's").to.deep.equal([bob.id, cy.id, 'zoe-id', 'amy-id'].sort());
       const favorites = await send(server.url, 'GET', `/users/${ada.id}/favorites`, { token: bob.token });
       expect({ status: favorites.status, json: favorites.json }).to.deep.equal({ status: 200, json: { favorites: ['books', 'tea'] } });
     });
@@ -102,8 +106,11 @@ describe('account-api', function () {
       expect(again.json, 'PUT replaces the profile: a bio it does not send is emptied').to.include({ name: 'Ada', bio: '' });
     });
 
-    it('follow answers 201, unfollow 204, and following twice 409', async () => {
-      const { server, ada, bob } = await adaAndBob();
+    it('follow answers 201, unfollow 204 and removes that follow only, following twice 409, and one user may follow several', async () => {
+      const { server, ada, bob, db } = await adaAndBob();
+      const cy = await signUp(server.url, 'Cy');
+      // Another pair's follow, first in the database's own order (_id): an unfollow must not take it.
+      await db.follows.insertAsync({ _id: '!first', follower: 'zoe-id', followee: 'amy-id' });
       const follow = await send(server.url, 'POST', `/users/${ada.id}/follow`, { token: bob.token });
       expect({ status: follow.status, json: follow.json }).to.deep.equal({ status: 201, json: { following: ada.id } });
       const twice = await send(server.url, 'POST', `/users/${ada.id}/follow`, { token: bob.token });
@@ -112,15 +119,25 @@ describe('account-api', function () {
       const gone = await send(server.url, 'DELETE', `/users/${ada.id}/follow`, { token: bob.token });
       expect({ status: gone.status, json: gone.json }).to.deep.equal({ status: 404, json: { error: 'not following' } });
       expect((await send(server.url, 'GET', `/users/${ada.id}`, { token: bob.token })).json.followers).to.deep.equal([]);
+      expect(await db.follows.findAsync({ _id: '!first' }), "the other pair's follow is still there").to.have.length(1);
+      for (const followee of [ada, cy]) {
+        const several = await send(server.url, 'POST', `/users/${followee.id}/follow`, { token: bob.token });
+        expect({ status: several.status, json: several.json }, `Bob follows ${followee.name}: one user may follow several`).to.deep.equal({ status: 201, json: { following: followee.id } });
+      }
     });
 
-    it('DELETE /users/:id by its owner answers 204: the user is gone, and their token no longer works', async () => {
+    it('DELETE /users/:id by its owner answers 204: the user is gone, and none of their tokens works any more', async () => {
       const { server, ada, bob } = await adaAndBob();
+      // Ada is logged in twice (two devices): deleting the account ends both sessions.
+      const second = await send(server.url, 'POST', '/login', { json: { email: ada.email, password: ada.password } });
+      expect(second.status, second.text).to.equal(200);
       expect((await send(server.url, 'DELETE', `/users/${ada.id}`, { token: ada.token })).status).to.equal(204);
       const seen = await send(server.url, 'GET', `/users/${ada.id}/favorites`, { token: bob.token });
       expect({ status: seen.status, json: seen.json }).to.deep.equal({ status: 404, json: { error: 'no such user' } });
-      const stale = await send(server.url, 'GET', `/users/${bob.id}`, { token: ada.token });
-      expect({ status: stale.status, json: stale.json }).to.deep.equal({ status: 401, json: { error: 'log in first' } });
+      for (const [which, token] of [['the token that deleted it', ada.token], ['the other session\'s token', second.json.token as string]]) {
+        const stale = await send(server.url, 'GET', `/users/${bob.id}`, { token });
+        expect({ status: stale.status, json: stale.json }, which).to.deep.equal({ status: 401, json: { error: 'log in first' } });
+      }
     });
 
     it('without a valid token every account route answers 401', async () => {

@@ -283,10 +283,15 @@ describe('live-feed promise API: promises.openFeed', () => {
     if (!ended.ok) expect(ended.error).to.have.property('code', 'ECONNRESET');
   });
 
-  it('rejects with ECONNREFUSED when nothing listens', async () => {
+  it('rejects with ECONNREFUSED when nothing listens, and leaves no listener on its signal', async () => {
     const port = await refusedPort();
     const err = await expectRejection('promises.openFeed({ port })', () => promises.openFeed({ port }));
     expect(err).to.have.property('code', 'ECONNREFUSED');
+    // The application's shutdown signal, shared by every feed: a feed that never connected keeps nothing on it.
+    const stop = new AbortController();
+    const withSignal = await expectRejection('promises.openFeed({ port, signal })', () => promises.openFeed({ port, signal: stop.signal }));
+    expect(withSignal).to.have.property('code', 'ECONNREFUSED');
+    expect(getEventListeners(stop.signal, 'abort'), 'abort listeners left on the signal by a feed whose connection was refused: remove yours when connecting fails too').to.have.length(0);
   });
 
   it('a slow consumer holds the server back (its writes wait), and once it catches up no message is lost', async () => {

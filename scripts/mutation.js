@@ -13,6 +13,9 @@
  * Prints, per kata: mutants, killed, survived (with file:line and the mutation), timed out, the
  * score; writes bench-results/mutation-<kata>.json. `npm run mutation -- --report [kata...]` prints the
  * same from the last run's files, judged with the equivalents lists as they are now, running nothing.
+ * `npm run mutation -- --survivors [kata...]` runs again only the lines of the last run's survivors
+ * that are not listed as equivalent: the check, in seconds, that the tests written for them kill
+ * them; --report then counts those mutants with their new status.
  */
 'use strict';
 const fs = require('node:fs');
@@ -44,13 +47,16 @@ function equivalents(kata) {
   return mutants;
 }
 
-async function mutate(kata) {
+/**
+ * Runs Stryker on a kata's reference: every file, or only the given ranges ("<file>:<line>-<line>",
+ * the survivors' lines), writing its report to `out`.
+ */
+async function mutate(kata, { ranges, out = resultsFile(kata) } = {}) {
   const { Stryker } = await import('@stryker-mutator/core');
   const meta = JSON.parse(fs.readFileSync(path.join(KATAS, kata, 'kata.json'), 'utf8'));
   const solution = path.join('katas', kata, meta.solution);
-  const out = path.join(ROOT, 'bench-results', `mutation-${kata}.json`);
   const stryker = new Stryker({
-    mutate: [`${solution}/**/*.ts`],
+    mutate: ranges ?? [`${solution}/**/*.ts`],
     testRunner: 'command',
     commandRunner: { command: `node scripts/mutation-run.js ${kata}` },
     coverageAnalysis: 'off',
@@ -73,6 +79,12 @@ async function mutate(kata) {
   return { results, out };
 }
 
+const resultsFile = (kata) => path.join(ROOT, 'bench-results', `mutation-${kata}.json`);
+const survivorsFile = (kata) => path.join(ROOT, 'bench-results', `mutation-${kata}-survivors.json`);
+
+/** Where a mutant is, and what it is: the same mutant in two reports has the same identity. */
+const identity = (fileName, m) => `${path.resolve(ROOT, fileName)}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`;
+
 function summarize(kata, results) {
   const known = equivalents(kata);
   const counts = { Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 };
@@ -92,12 +104,38 @@ function summarize(kata, results) {
 }
 
 /** A kata's last Stryker report (bench-results/mutation-<kata>.json) as the results summarize() takes, or undefined. */
-function savedResults(kata) {
-  const file = path.join(ROOT, 'bench-results', `mutation-${kata}.json`);
+function savedResults(kata, file = resultsFile(kata)) {
   if (!fs.existsSync(file)) return undefined;
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
   const results = Object.entries(report.files ?? {}).flatMap(([fileName, entry]) => entry.mutants.map((m) => ({ ...m, fileName })));
   return { results, measured: fs.statSync(file).mtime };
+}
+
+/**
+ * The last full run's results, with each survivor's status taken from a later run of the
+ * survivors' lines (`--survivors`) when there is one: the same mutants, tried against the tests
+ * written since.
+ */
+function currentResults(kata) {
+  const full = savedResults(kata);
+  if (!full) return undefined;
+  const rerun = savedResults(kata, survivorsFile(kata));
+  if (!rerun || rerun.measured < full.measured) return { ...full, rerun: undefined };
+  const latest = new Map(rerun.results.map((m) => [identity(m.fileName, m), m.status]));
+  const results = full.results.map((m) => (m.status === 'Survived' || m.status === 'NoCoverage' ? { ...m, status: latest.get(identity(m.fileName, m)) ?? m.status } : m));
+  return { results, measured: full.measured, rerun: rerun.measured };
+}
+
+/** The lines of the last full run's survivors that are not listed as equivalent, as Stryker ranges. */
+function survivorRanges(kata) {
+  const saved = currentResults(kata);
+  if (!saved) return undefined;
+  const row = summarize(kata, saved.results);
+  const lines = new Set(row.survivors.filter((s) => !s.equivalent).map((s) => s.key.replace(/:\w+$/, '')));
+  return [...lines].map((at) => {
+    const [file, line] = [at.slice(0, at.lastIndexOf(':')), at.slice(at.lastIndexOf(':') + 1)];
+    return `${path.join('katas', kata, file)}:${line}-${line}`;
+  });
 }
 
 function printRow(row, seconds) {
@@ -112,7 +150,8 @@ function printTable(rows) {
 
 async function main(argv) {
   const report = argv.includes('--report');
-  const args = argv.filter((a) => a !== '--report');
+  const survivors = argv.includes('--survivors');
+  const args = argv.filter((a) => a !== '--report' && a !== '--survivors');
   const wanted = args.length > 0 ? args : kataNames();
   const unknown = wanted.filter((k) => !kataNames().includes(k));
   if (unknown.length) {
@@ -124,19 +163,46 @@ async function main(argv) {
     // The last run's mutants, judged with today's equivalents lists: no mutant is run again.
     const rows = [];
     for (const kata of wanted) {
-      const saved = savedResults(kata);
+      const saved = currentResults(kata);
       if (!saved) {
         console.log(`\n${kata}: not run yet (npm run mutation -- ${kata})`);
         continue;
       }
       const row = summarize(kata, saved.results);
       rows.push(row);
-      printRow(row, `run ${saved.measured.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+      const when = (d) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+      printRow(row, `run ${when(saved.measured)}${saved.rerun ? `; survivors run again ${when(saved.rerun)}` : ''}`);
     }
     printTable(rows);
     return rows.length === wanted.length && rows.every((r) => r.score >= 90) ? 0 : 1;
   }
   fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  if (survivors) {
+    // Only the lines where the last run's survivors are: minutes become seconds once tests were added.
+    let code = 0;
+    for (const kata of wanted) {
+      const ranges = survivorRanges(kata);
+      if (!ranges) {
+        console.log(`\n${kata}: no full run to take survivors from (npm run mutation -- ${kata})`);
+        code = 1;
+        continue;
+      }
+      if (ranges.length === 0) {
+        console.log(`\n${kata}: no survivor left that is not listed as equivalent`);
+        continue;
+      }
+      const started = Date.now();
+      const { results } = await mutate(kata, { ranges, out: survivorsFile(kata) });
+      const still = results.filter((r) => r.status === 'Survived' || r.status === 'NoCoverage');
+      const timedOut = results.filter((r) => r.status === 'Timeout').length;
+      console.log(`\n${kata}: ${results.length} mutants on the ${ranges.length} line(s) of the last run's survivors: ${results.length - still.length - timedOut} killed, ${timedOut} timed out, ${still.length} survived (${Math.round((Date.now() - started) / 1000)} s)`);
+      const row = summarize(kata, still);
+      for (const s of row.survivors) console.log(`  ${s.equivalent ? 'equivalent' : 'SURVIVED  '} ${s.key}  ->  ${JSON.stringify(s.replacement).slice(0, 100)}`);
+      if (row.survivors.some((s) => !s.equivalent)) code = 1;
+    }
+    console.log('\n`npm run mutation -- --report` gives the scores with these results in.');
+    return code;
+  }
   const rows = [];
   for (const kata of wanted) {
     const started = Date.now();

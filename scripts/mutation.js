@@ -29,8 +29,8 @@ function kataNames() {
 }
 
 /** Survivors a kata author has shown to be equivalent: "file:line:mutator" -> why. */
-function equivalents(kata) {
-  const file = path.join(KATAS, kata, '.meta', 'equivalent-mutants.json');
+function equivalents(kata, katas = KATAS) {
+  const file = path.join(katas, kata, '.meta', 'equivalent-mutants.json');
   if (!fs.existsSync(file)) return {};
   const shape = 'it holds { "mutants": { "<file>:<line>:<mutator>": "<why no test can tell it apart>" } }';
   let parsed;
@@ -223,12 +223,16 @@ async function main(argv) {
   return rows.every((r) => r.score >= 90) ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(`mutation: ${err instanceof Error ? err.message : err}`);
-    process.exitCode = 2;
-  },
-);
+module.exports = { equivalents, summarize, kataNames };
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`mutation: ${err instanceof Error ? err.message : err}`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -136,7 +136,7 @@ describe('hash-server', function () {
       expect(hashes).to.deep.equal(REFERENCE.map(([, , hash]) => hash));
     });
 
-    it('promises.stretchKey rejects with the job\'s own error: a RangeError for rounds out of range, a TypeError for a missing salt', async () => {
+    it('promises.stretchKey rejects with the job\'s own error: a RangeError for rounds that are not a whole number from 1 up (or past MAX_ROUNDS), a TypeError for a password or salt that is not a string', async () => {
       const range = await expectRejection('promises.stretchKey({ rounds: 1e9 })', () => promises.stretchKey(FAILING));
       const lostType = (name: string, err: Error) =>
         `the job threw a ${name}, but the promise rejected with a ${err.name} (${err.message}): the error lost its type on the way back from the worker ` +
@@ -146,6 +146,15 @@ describe('hash-server', function () {
       const type = await expectRejection('promises.stretchKey({ salt: undefined })', () => promises.stretchKey({ password: 'p', rounds: 1 } as HashJob));
       expect(type.name, lostType('TypeError', type)).to.equal('TypeError');
       expect(type.message).to.include('salt');
+      // The rest of key-stretch.ts's contract: each job fails in its worker, and the error comes back with its type.
+      for (const rounds of [0, 1.5]) {
+        const err = await expectRejection(`promises.stretchKey({ rounds: ${rounds} })`, () => promises.stretchKey({ password: 'p', salt: 's', rounds }));
+        expect(err.name, lostType('RangeError', err)).to.equal('RangeError');
+        expect(err.message).to.include('rounds');
+      }
+      const password = await expectRejection('promises.stretchKey({ password: 42 })', () => promises.stretchKey({ password: 42, salt: 's', rounds: 1 } as unknown as HashJob));
+      expect(password.name, lostType('TypeError', password)).to.equal('TypeError');
+      expect(password.message).to.include('password');
     });
 
     it('promises.startHashServer resolves with a server that answers the reference hash, and close() resolves once the port is free', async () => {

@@ -371,10 +371,11 @@ describe('resilient-client', function () {
       expect(s.gate.arrived, 'requests sent').to.equal(0);
     });
 
-    it('abort while a request is in flight: rejects with the reason at once, closes the connection, and leaves no timer', async () => {
+    /** Starts a call, aborts it once its request has reached the server, and returns how it failed. */
+    async function abortInFlight(options: ClientOptions): Promise<{ s: ReturnType<typeof script>; reason: Error; error: unknown }> {
       const s = script(server, [ok], START);
       const controller = new AbortController();
-      const settled = outcome(promises.getJson(s.url, { timeoutMs: TIMEOUT, signal: controller.signal }));
+      const settled = outcome(promises.getJson(s.url, { ...options, timeoutMs: TIMEOUT, signal: controller.signal }));
       await requestArrived(s.gate, 'promises.getJson');
       const reason = new Error('the user left');
       controller.abort(reason);
@@ -383,26 +384,21 @@ describe('resilient-client', function () {
       await untilDoneOrStalled({ done: () => result !== undefined && s.gate.abandoned > 0, progress: () => s.gate.arrived });
       if (!result) throw new KataAssertionError('still pending after the abort: the request in flight must be aborted with the signal');
       if (result.ok) throw new KataAssertionError('resolved despite the abort');
-      expect(isReason(result.error, reason), `rejected with ${String(result.error)}, not the signal's reason`).to.equal(true);
+      return { s, reason, error: result.error };
+    }
+
+    it('abort while a request is in flight: rejects with the reason at once, closes the connection, and leaves no timer', async () => {
+      const { s, reason, error } = await abortInFlight({});
+      expect(isReason(error, reason), `rejected with ${String(error)}, not the signal's reason`).to.equal(true);
       expect(s.gate.abandoned, 'connections the client closed').to.equal(1);
       expect(pendingTimers(time, [TIMEOUT]), 'the attempt timeout still pending after the abort').to.deep.equal([]);
     });
 
     it('abort during the last attempt (retries: 0): rejects with the reason, not as a timeout', async () => {
-      const s = script(server, [ok], START);
-      const controller = new AbortController();
-      const settled = outcome(promises.getJson(s.url, { retries: 0, timeoutMs: TIMEOUT, signal: controller.signal }));
-      await requestArrived(s.gate, 'promises.getJson');
-      const reason = new Error('the user left');
-      controller.abort(reason);
-      let result: Outcome<unknown> | undefined;
-      void settled.then((o) => (result = o));
-      await untilDoneOrStalled({ done: () => result !== undefined && s.gate.abandoned > 0, progress: () => s.gate.arrived });
-      if (!result) throw new KataAssertionError('still pending after the abort: the request in flight must be aborted with the signal');
-      if (result.ok) throw new KataAssertionError('resolved despite the abort');
+      const { reason, error } = await abortInFlight({ retries: 0 });
       expect(
-        isReason(result.error, reason),
-        `rejected with ${String(result.error)}, not the signal's reason: an abort by the caller is not a timeout, even when no retry is left to stop`,
+        isReason(error, reason),
+        `rejected with ${String(error)}, not the signal's reason: an abort by the caller is not a timeout, even when no retry is left to stop`,
       ).to.equal(true);
     });
 

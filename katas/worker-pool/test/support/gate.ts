@@ -48,10 +48,19 @@ export class Gate {
     Atomics.notify(this.#slots, RELEASE + id);
   }
 
-  /** Lets every held task return, now and from now on (cleanup). */
+  /**
+   * Lets every held task return, now and from now on (cleanup, or "all of them at once").
+   *
+   * Each task's own flag is raised too, not only RELEASE_ALL: a held task sleeps on its own flag
+   * (`Atomics.wait` compares that one slot only), so a release that raised RELEASE_ALL alone
+   * between the task's check and its wait would be lost, and the task would sleep for ever.
+   */
   releaseAll(): void {
     Atomics.store(this.#slots, RELEASE_ALL, 1);
-    for (let id = 1; id <= MAX_TICKETS; id++) Atomics.notify(this.#slots, RELEASE + id);
+    for (let id = 1; id <= MAX_TICKETS; id++) {
+      Atomics.store(this.#slots, RELEASE + id, 1);
+      Atomics.notify(this.#slots, RELEASE + id);
+    }
   }
 
   /** Resolves once at least `count` tasks have started. Never blocks the main thread. */

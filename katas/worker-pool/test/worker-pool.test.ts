@@ -54,6 +54,7 @@ describe('worker-pool', function () {
   }
 
   /** Waits for a tracked task (kit.track) to settle; fails with `stuck` when no worker is left to settle it. */
+  const CLOSE_DROPPED_TASK = 'close() stopped the worker before the task finished, and nothing rejected it. close() must let the tasks already given finish first.';
   const settled = <T>(label: string, tracked: Promise<Outcome<T>>, stuck: string) =>
     waitFor(tracked, { stuck: () => `${label} never settled: ${stuck}`, slow: () => `${label} did not settle within the time limit, though a worker is alive.` });
 
@@ -269,9 +270,12 @@ describe('worker-pool', function () {
       const rejected = await expectRejection('pool.run(\'fail\')', () => viaPromise.run('fail', 'bad input'));
       const err = errorOf('pool.run(\'fail\')', await runWithCallback(viaCallback, 'fail', 'bad input').outcome(WORKER_EXITED));
       expect([err.name, err.message], 'the callback API\'s error').to.deep.equal([rejected.name, rejected.message]);
-      const closed = await Promise.all([new RecordedCall<void>('pool.close()', (cb) => viaCallback.close(cb)).outcome('nothing is left to call it.'), callPromise('pool.close()', () => viaPromise.close())]);
-      expectValue('the callback API\'s close()', closed[0], undefined);
-      expect(kit.workers.alive, 'worker threads still running after both pools closed').to.equal(0);
+      // One pool closed after the other, so what is alive when the callback API calls back is its own
+      // worker or nothing: a race between the two pools' exits would decide nothing.
+      expect(await callPromise('pool.close()', () => viaPromise.close())).to.equal(undefined);
+      const close = new RecordedCall<void>('pool.close()', (cb) => viaCallback.close(cb));
+      expectValue('the callback API\'s close()', await close.outcome('nothing is left to call it.'), undefined);
+      expect(close.calls[0]!.workersAlive, 'worker threads still running when the callback API\'s close() called back: like the promise API\'s, it is done once every worker has exited').to.equal(0);
     });
   });
 
@@ -354,7 +358,13 @@ describe('worker-pool', function () {
       // Up to 4 of them: enough to tell the default from 1, without starting 64 workers on a big machine.
       const atOnce = Math.min(cores, 4);
       const results = Array.from({ length: atOnce }, (_, i) => kit.track(`pool.run('hold', ${i + 1})`, () => pool.run('hold', kit.gate.ticket(i + 1))));
-      await kit.untilStarted(atOnce, `all ${atOnce} tasks given at once to a pool without a size, on ${cores} cores (the default size is one worker per core: os.availableParallelism())`);
+      await kit.untilHeld(
+        atOnce,
+        `all ${atOnce} tasks given at once to a pool without a size, on ${cores} cores`,
+        (started, alive) =>
+          `a pool without a size ran ${started} of ${atOnce} tasks given at once on ${cores} cores, and started no other worker while its ${alive} worker(s) were busy: ` +
+          'the default size is one worker per core, os.availableParallelism().',
+      );
       expect(kit.workers.maxAlive, `a pool without a size had ${kit.workers.maxAlive} worker threads alive at once on ${cores} cores: the default is one per core`).to.be.at.most(cores);
       kit.gate.releaseAll();
       const all = await waitFor(Promise.all(results), { stuck: () => `some tasks never settled: ${WORKER_EXITED}`, slow: () => 'some tasks did not settle.' });
@@ -467,6 +477,29 @@ describe('worker-pool', function () {
       await closePromisePool(pool);
     });
 
+    it('aborting a running task terminates the worker running it, and no other: the task beside it finishes', async () => {
+      const pool = promisePool(2);
+      const controller = new AbortController();
+      const beside = kit.track('pool.run(\'hold\', 1)', () => pool.run('hold', kit.gate.ticket(1)));
+      // Whether the aborted task rejects is the test above's; this one asks which worker stops.
+      void kit.track('pool.run(\'hold\', 2, { signal })', () => pool.run('hold', kit.gate.ticket(2), { signal: controller.signal }));
+      await kit.untilStarted(2, 'the two tasks on a pool of 2');
+      controller.abort();
+      kit.gate.release(1);
+      const result = await settled('pool.run(\'hold\', 1)', beside, WORKER_EXITED);
+      if (!result.ok) {
+        throw new KataAssertionError(
+          `the task running beside the aborted one failed (${describeValue(result.error)}): the abort terminated its worker instead of the aborted task's. ` +
+            'Terminate the worker whose current task is the aborted one: find it by its task, not by its place in the pool.',
+        );
+      }
+      expect(result.value, 'what the task beside the aborted one returned').to.equal(1);
+      await untilDoneOrStalled({ done: () => kit.workers.list().some((w) => w.terminateCalled) });
+      const terminated = kit.workers.list().filter((w) => w.terminateCalled).length;
+      expect(terminated, `one abort of a running task terminated ${terminated} worker(s): it should terminate one, the worker running that task`).to.equal(1);
+      await closePromisePool(pool);
+    });
+
     it('a task queued behind an aborted running task runs on the replacement, not on the worker being terminated', async () => {
       const pool = promisePool(1);
       const controller = new AbortController();
@@ -474,6 +507,14 @@ describe('worker-pool', function () {
       await kit.untilStarted(1, 'the task to abort');
       const queued = kit.track('pool.run(\'mark\')', () => pool.run('mark', kit.gate.ticket(2)));
       controller.abort();
+      // The held task never returns on its own: without a terminate() nothing here would ever settle.
+      const stopped = await untilDoneOrStalled({ done: () => kit.workers.list().some((w) => w.terminateCalled) });
+      if (stopped === 'stalled') {
+        throw new KataAssertionError(
+          'the worker running the aborted task was never terminated, so the task queued behind it waits for ever. ' +
+            'Listen for the signal\'s \'abort\' event, call worker.terminate(), and start a replacement from its \'exit\' event.',
+        );
+      }
       errorOf('the aborted task', await settled('pool.run(\'hold\', { signal })', running, 'its worker was terminated, and nothing rejected the task.'));
       const result = await settled('the queued pool.run(\'mark\')', queued, 'no worker replaced the terminated one, so the queued task never ran.');
       if (!result.ok) {
@@ -538,7 +579,7 @@ describe('worker-pool', function () {
       expectValue('the first pool.close()', both[0], undefined);
       expectValue('the second pool.close()', both[1], undefined);
       expect(aliveWhen, 'worker threads alive at the moment each close() resolved: both must wait for every worker\'s exit').to.deep.equal({ first: 0, second: 0 });
-      expectValue('the task that was running when close() was called', await running, 1);
+      expectValue('the task that was running when close() was called', await settled('the task that was running when close() was called', running, CLOSE_DROPPED_TASK), 1);
     });
 
     it('close() lets the running and queued tasks finish, refuses new ones, and resolves once every worker has exited', async () => {
@@ -558,9 +599,11 @@ describe('worker-pool', function () {
       kit.gate.release(1);
       const closed = await waitFor(closing, { stuck: () => 'pool.close() never settled, though no worker is alive.', slow: () => 'pool.close() did not settle.' });
       expectValue('pool.close()', closed, undefined);
-      expectValue('the task that was running when close() was called', await running, 1);
-      expectValue('the task that was queued when close() was called', await queued, 'queued');
+      // What had settled when close() did, before waiting for any task: a close() that stopped its
+      // worker under a task leaves that task unsettled, and this says so at once.
       expect(order, 'close() should wait for the tasks already given to the pool').to.deep.equal(['running task settled', 'queued task settled', 'close() settled']);
+      expectValue('the task that was running when close() was called', await settled('the task that was running when close() was called', running, CLOSE_DROPPED_TASK), 1);
+      expectValue('the task that was queued when close() was called', await settled('the task that was queued when close() was called', queued, CLOSE_DROPPED_TASK), 'queued');
       expect(aliveWhenClosed, 'pool.close() resolved while worker threads were still running: await every worker\'s exit before resolving').to.equal(0);
     });
   });

@@ -117,6 +117,13 @@ export interface PoolKit {
   track<T>(label: string, invoke: () => Promise<T>): Promise<Outcome<T>>;
   /** Waits until at least `count` hold/mark tasks have started; `what` names them in the failure message. */
   untilStarted(count: number, what: string): Promise<void>;
+  /**
+   * Like untilStarted, for a test whose tasks are all `hold`s, none released yet. Then a worker
+   * that has started a task is blocked in it, and once every worker alive is blocked and the main
+   * thread has nothing left to do, no other task can ever start: the wait fails at once with
+   * `whyStuck`, instead of after SLOW_VERDICT_MS.
+   */
+  untilHeld(count: number, what: string, whyStuck: (started: number, alive: number) => string): Promise<void>;
 }
 
 /**
@@ -164,6 +171,12 @@ export function usePoolKit(): PoolKit {
     await nextTurn();
   });
 
+  const untilStarted = (count: number, what: string) =>
+    waitFor(Promise.race([gate.whenStarted(count), rejected]), {
+      stuck: () => `${what} never started: no worker is alive to run it, and nothing is left to start one. A worker that dies must be replaced.`,
+      slow: () => `${what} did not start within ${SLOW_VERDICT_MS / 1000} s (started so far: ${gate.started().join(', ') || 'none'}), though a worker is alive: is it stuck in the queue?`,
+    });
+
   return {
     get gate() {
       return gate;
@@ -180,11 +193,19 @@ export function usePoolKit(): PoolKit {
       });
       return settled;
     },
-    untilStarted: (count, what) =>
-      waitFor(Promise.race([gate.whenStarted(count), rejected]), {
-        stuck: () => `${what} never started: no worker is alive to run it, and nothing is left to start one. A worker that dies must be replaced.`,
-        slow: () => `${what} did not start within ${SLOW_VERDICT_MS / 1000} s (started so far: ${gate.started().join(', ') || 'none'}), though a worker is alive: is it stuck in the queue?`,
-      }),
+    untilStarted,
+    async untilHeld(count, what, whyStuck) {
+      for (;;) {
+        if (gate.count >= count) return;
+        // A worker alive and not blocked (starting, or free): the next task can still start on it.
+        if (workerWatch.alive > gate.count) {
+          await untilStarted(gate.count + 1, what);
+          continue;
+        }
+        const verdict = await untilDoneOrStalled({ done: () => gate.count >= count || workerWatch.alive > gate.count });
+        if (verdict === 'stalled') throw new KataAssertionError(whyStuck(gate.count, workerWatch.alive));
+      }
+    },
   };
 }
 

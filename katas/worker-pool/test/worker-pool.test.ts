@@ -53,8 +53,9 @@ describe('worker-pool', function () {
     expect(kit.workers.alive, 'pool.close() resolved while worker threads were still running: await every worker\'s exit (worker.terminate() resolves then) before resolving').to.equal(0);
   }
 
-  /** Waits for a tracked task (kit.track) to settle; fails with `stuck` when no worker is left to settle it. */
+  /** Why a task given before close() never settled. */
   const CLOSE_DROPPED_TASK = 'close() stopped the worker before the task finished, and nothing rejected it. close() must let the tasks already given finish first.';
+  /** Waits for a tracked task (kit.track) to settle; fails with `stuck` when no worker is left to settle it. */
   const settled = <T>(label: string, tracked: Promise<Outcome<T>>, stuck: string) =>
     waitFor(tracked, { stuck: () => `${label} never settled: ${stuck}`, slow: () => `${label} did not settle within the time limit, though a worker is alive.` });
 

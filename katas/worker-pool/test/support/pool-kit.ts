@@ -202,7 +202,8 @@ export function usePoolKit(): PoolKit {
           await untilStarted(gate.count + 1, what);
           continue;
         }
-        const verdict = await untilDoneOrStalled({ done: () => gate.count >= count || workerWatch.alive > gate.count });
+        // Raced with `rejected`, as untilStarted is: a run() that rejects says more than "stuck".
+        const verdict = await Promise.race([untilDoneOrStalled({ done: () => gate.count >= count || workerWatch.alive > gate.count }), rejected]);
         if (verdict === 'stalled') throw new KataAssertionError(whyStuck(gate.count, workerWatch.alive));
       }
     },

@@ -1,6 +1,8 @@
 /**
- * Runs a kata's tests in a child process (c8 around mocha), against the learner's files or any
- * other folder of implementation files, and returns the results as data.
+ * Runs a kata's tests in a child process (mocha, with Node's own coverage collection on), against
+ * the learner's files or any other folder of implementation files, and returns the results as
+ * data. c8 turns the raw coverage into its reports in this process once the child has exited: the
+ * same reports as the `c8` command wrapped around mocha, without a third Node process to start.
  *
  * A child process because learner code may hang, crash or leak: none of that can take down the
  * caller, and a watchdog stops a run that does not finish, naming the test it was in.
@@ -131,30 +133,12 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
     '--require', harnessHooks,
     '--reporter', here('reporter.ts'),
     '--timeout', '5000',
-    // Mocha's flag also reaches c8 (its table's colours): both follow what this process's output wants.
+    // Colour in mocha's output follows what this process's output wants.
     print && colourWanted(process.stdout) ? '--color' : '--no-color',
     ...(options.onlyTests ? ['--grep', `^(?:${options.onlyTests.map(escapeRegExp).join('|')})$`] : []),
     KATA_TESTS,
     ...(includeLearnerTests && hasLearnerTests(kata) ? [LEARNER_TESTS] : []),
     ...(options.extraSpecs ?? []),
-  ];
-  const c8Args = [
-    bin('c8', 'bin/c8.js'),
-    '--reporter', 'json-summary',
-    '--reporter', 'json',
-    ...(print ? ['--reporter', 'text'] : []),
-    '--report-dir', path.join(work, 'coverage'),
-    '--temp-directory', path.join(work, 'raw-coverage'),
-    '--all',
-    // A variant kept as patches runs from whole files written under node_modules/.cache: c8 leaves
-    // out everything under a node_modules folder unless told not to, and saw no file of it at all.
-    // --include keeps the measure to the implementation's own files either way.
-    coverageRoots.some(insideNodeModules) ? '--no-exclude-node-modules' : '--exclude-node-modules',
-    // c8 measures only files under its working folder (the kata's) unless told otherwise: a folder
-    // tried from elsewhere (`kata try config-loader ~/attempt`) came back as no file at all.
-    '--allowExternal',
-    ...coverageRoots.flatMap((root) => ['--include', `${root}/**/*.ts`]),
-    ...coverageRoots.flatMap((root) => ['--src', root]),
   ];
   // The TypeScript loader (bin/ts-cache.js) as a Node option, not a mocha one: the worker threads
   // a kata starts inherit it, so `new Worker(file.ts)` needs nothing more. Its cache is keyed by
@@ -162,8 +146,8 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   // is loaded only when a file changed.
   // The implementation redirect too, for the same reason: a worker file a variant does not hold
   // is taken from the layer under it.
-  const node = [process.execPath, '--require', TS_LOADER, '--require', here('impl-redirect.ts')];
-  const args = coverage ? [...c8Args, ...node, ...mochaArgs] : [...node.slice(1), ...mochaArgs];
+  const args = ['--require', TS_LOADER, '--require', here('impl-redirect.ts'), ...mochaArgs];
+  const rawCoverage = path.join(work, 'raw-coverage');
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -175,7 +159,15 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   delete env.KATA_SRC_ROOT;
   delete env.KATA_IMPL_DIRS;
   delete env.KATA_LEARNER_FILES;
-  delete env.NODE_V8_COVERAGE; // an outer c8 (the library's own coverage run) must not swallow ours
+  // Node writes each process's and each worker thread's coverage there as it exits (what `c8`
+  // sets up around a command). Without coverage, an outer c8 (the library's own coverage run) must
+  // not swallow the run's.
+  if (coverage) {
+    fs.mkdirSync(rawCoverage);
+    env.NODE_V8_COVERAGE = rawCoverage;
+  } else {
+    delete env.NODE_V8_COVERAGE;
+  }
   if (!print) env.KATA_QUIET = '1';
   if (print && options.brief) env.KATA_BRIEF = '1';
   else delete env.KATA_BRIEF;
@@ -194,6 +186,8 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   };
   child.stdout.on('data', collect(process.stdout));
   child.stderr.on('data', collect(process.stderr));
+  // Loaded while the tests run, on the other core: the report is ready to start when they end.
+  const report = coverage ? coverageReporter() : undefined;
 
   let timedOut = false;
   const watchdog = setTimeout(() => {
@@ -231,8 +225,10 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   } else if (!timedOut) {
     result.crash = explainEarlyExit(readIfExists(exitFile), output, kata.dir) ?? explainCrash(output, kata.dir);
   }
-  if (coverage && !timedOut && fs.existsSync(path.join(work, 'coverage', 'coverage-summary.json'))) {
-    result.coverage = readCoverage(path.join(work, 'coverage'), kata);
+  if (report && !timedOut) {
+    const reportDir = path.join(work, 'coverage');
+    await report({ rawCoverage, reportDir, roots: coverageRoots, print });
+    if (fs.existsSync(path.join(reportDir, 'coverage-summary.json'))) result.coverage = readCoverage(reportDir, kata);
   }
   return result;
 }
@@ -344,6 +340,65 @@ interface IstanbulSummaryEntry {
 }
 
 const METRICS: CoverageMetric[] = ['lines', 'branches', 'functions', 'statements'];
+
+interface C8Options {
+  include: string[];
+  exclude: string[];
+  extension: string[];
+  excludeAfterRemap: boolean;
+  reporter: string[];
+  reporterOptions: Record<string, Record<string, unknown>>;
+  reportsDirectory: string;
+  tempDirectory: string;
+  omitRelative: boolean;
+  resolve: string;
+  all: boolean;
+  src: string[];
+  allowExternal: boolean;
+  skipFull: boolean;
+  excludeNodeModules: boolean;
+  mergeAsync: boolean;
+}
+
+/**
+ * c8's report (its package's export, what `c8 report` runs) with the options the `c8` command
+ * would be given, its own defaults for the rest. Writes coverage-summary.json and
+ * coverage-final.json to `reportDir`; with `print`, also c8's table, on stdout.
+ */
+function coverageReporter(): (run: { rawCoverage: string; reportDir: string; roots: string[]; print: boolean }) => Promise<void> {
+  const { Report } = require('c8') as { Report: (options: C8Options) => { run(): Promise<void> } };
+  const defaultExclude = require('@istanbuljs/schema/default-exclude') as string[];
+  const defaultExtension = require('@istanbuljs/schema/default-extension') as string[];
+  return async ({ rawCoverage, reportDir, roots, print }) => {
+    // The table goes to the terminal, coloured as c8 colours it, only where this process's output
+    // wants colour; otherwise c8 writes it to a file and it is printed as plain text.
+    const tableToFile = print && !colourWanted(process.stdout);
+    await Report({
+      include: roots.map((root) => `${root}/**/*.ts`),
+      exclude: defaultExclude,
+      extension: defaultExtension,
+      excludeAfterRemap: false,
+      reporter: ['json-summary', 'json', ...(print ? ['text'] : [])],
+      reporterOptions: tableToFile ? { text: { file: 'table.txt' } } : {},
+      reportsDirectory: reportDir,
+      tempDirectory: rawCoverage,
+      omitRelative: true,
+      resolve: '',
+      all: true,
+      src: roots,
+      // c8 measures only files under its working folder (the kata's) unless told otherwise: a
+      // folder tried from elsewhere (`kata try config-loader ~/attempt`) came back as no file at all.
+      allowExternal: true,
+      skipFull: false,
+      // A variant kept as patches runs from whole files written under node_modules/.cache: c8
+      // leaves out everything under a node_modules folder unless told not to, and saw no file of it
+      // at all. `include` keeps the measure to the implementation's own files either way.
+      excludeNodeModules: !roots.some(insideNodeModules),
+      mergeAsync: false,
+    }).run();
+    if (tableToFile) process.stdout.write(fs.readFileSync(path.join(reportDir, 'table.txt'), 'utf8'));
+  };
+}
 
 /** Whether `dir` lies inside a node_modules folder (where c8 measures nothing by default). */
 function insideNodeModules(dir: string): boolean {

@@ -33,13 +33,16 @@ export const checkCommand: Command = {
  * outcome in the learner's progress. Also what `c` does in `kata watch`.
  */
 export async function runFullCheck(kata: Kata, options: { json?: boolean } = {}): Promise<{ done: boolean }> {
-  // Lazy: ESLint and TypeScript take a second to load, which `kata list` should not pay.
+  // The tests start first, in a child process; the structure check runs in this process while they
+  // run: two cores, one wait. (runKata has spawned the child by the time it returns its promise.)
+  const running = runKata(kata, { print: !options.json, brief: true });
+  // Lazy, and after the spawn: ESLint and TypeScript take a second to load, which `kata list`
+  // should not pay and the tests should not wait for.
   const { checkKata } = require('../../callback-hell/check-kata') as typeof import('../../callback-hell/check-kata');
   const { formatCheck } = require('../../callback-hell/report-check') as typeof import('../../callback-hell/report-check');
-  // The structure check runs in this process while the tests run in a child: two cores, one wait.
   const structure = checkKata(kata);
   structure.catch(() => undefined); // awaited below; a crash of the tests must not leave it unhandled
-  const result = await runKata(kata, { print: !options.json, brief: true });
+  const result = await running;
   try {
     const shape = await structure;
     const { summary } = recordResult(kata, result, shape.passed);

@@ -153,12 +153,32 @@ export class FsGate {
    * with a concurrency bound.
    */
   async waitForHeld(n: number, label = 'the code', advice?: string): Promise<void> {
+    await this.waitForHeldUnless(n, undefined, label, advice);
+  }
+
+  /**
+   * As `waitForHeld`, but stops as soon as `settling` (the call under test) has settled: true
+   * when `n` completions are held, false when the call finished first. A call that has already
+   * failed ("not written yet") then fails its test at once, not after the stall floor.
+   *
+   * @example
+   * const loading = outcome(promises.loadConfig(app));
+   * if (await gate.waitForHeldUnless(2, loading, 'loadConfig(app.json)')) gate.release(/b\.json$/);
+   */
+  async waitForHeldUnless(n: number, settling: Promise<unknown> | undefined, label = 'the code', advice?: string): Promise<boolean> {
+    let settled = false;
+    settling?.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     const verdict = await untilDoneOrStalled({
-      done: () => this.#held.length >= n,
+      done: () => this.#held.length >= n || settled,
       progress: () => this.#arrived,
       heldRequests: () => this.#held.length,
     });
+    if (this.#held.length >= n) return true;
     if (verdict === 'stalled') throw new KataAssertionError(fsGateMessages.notAllAtOnce(label, this.rule.call, n, this.#held.length, advice));
+    return false;
   }
 
   /**

@@ -79,6 +79,32 @@ describe('harness: fsFaults.hold controls the order fs calls complete in', () =>
     await sequential;
   });
 
+  it('waitForHeldUnless stops as soon as the call under test has settled, and says which came first', async () => {
+    const gate = fsFaults.hold({ call: 'readFile' });
+    const failedAtOnce = Promise.reject(new Error('not written yet'));
+    failedAtOnce.catch(() => undefined);
+    let answer: boolean | undefined;
+    void gate.waitForHeldUnless(2, failedAtOnce, 'readBoth()').then((held) => (answer = held));
+    // A stall verdict takes 20 idle turns (and the floor): an answer within 3 turns is not one.
+    for (let turn = 0; turn < 3 && answer === undefined; turn++) await nextTurn();
+    expect(answer, 'answered within 3 turns that the call settled before 2 reads were held').to.equal(false);
+    const reads = ['a.txt', 'b.txt'].map((name) => fsp.readFile(file(name), 'utf8'));
+    expect(await gate.waitForHeldUnless(2, Promise.all(reads), 'readBoth()')).to.equal(true);
+    gate.releaseAll();
+    expect(await Promise.all(reads)).to.deep.equal(['A', 'B']);
+  });
+
+  it('waitForHeldUnless still fails with the learner\'s message when the call neither settles nor holds enough', async () => {
+    const gate = fsFaults.hold({ call: 'readFile' });
+    const sequential = (async () => {
+      for (const name of ['a.txt', 'b.txt']) await fsp.readFile(file(name));
+    })();
+    const err = await gate.waitForHeldUnless(2, sequential, 'readBoth()').then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).to.match(/^readBoth\(\) had only 1 of the 2 readFile calls under way together/);
+    fsFaults.reset();
+    await sequential;
+  });
+
   it('a held completion counts as work in flight: a callback detector does not call it "never called"', async () => {
     const gate = fsFaults.hold({ call: 'stat' });
     const stat = callLegacy<fs.Stats>('fs.stat(a.txt)', (cb) => fs.stat(file('a.txt'), cb));

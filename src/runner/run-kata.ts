@@ -227,7 +227,14 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   }
   if (report && !timedOut) {
     const reportDir = path.join(work, 'coverage');
-    await report({ rawCoverage, reportDir, roots: coverageRoots, print });
+    try {
+      await report({ rawCoverage, reportDir, roots: coverageRoots, print });
+    } catch (err) {
+      // As when the c8 command fails: the run keeps its test results, without coverage, and says why.
+      const why = `c8 could not build the coverage report: ${err instanceof Error ? err.message : String(err)}\n`;
+      result.output += why;
+      if (print) process.stderr.write(why);
+    }
     if (fs.existsSync(path.join(reportDir, 'coverage-summary.json'))) result.coverage = readCoverage(reportDir, kata);
   }
   return result;

@@ -125,6 +125,8 @@ export class Gate {
   constructor(
     readonly match: GateMatch,
     isClosed: () => boolean,
+    /** The server's port: what a test passes as `wire` (quiet.ts) to step on an empty wire. */
+    readonly port = 0,
   ) {
     this.#isClosed = isClosed;
   }
@@ -317,7 +319,7 @@ export class LoopbackServer {
 
   /** Holds every matching request (default: all) until the test releases it. */
   gate(match: GateMatch = {}): Gate {
-    const gate = new Gate(match, () => this.#closed);
+    const gate = new Gate(match, () => this.#closed, this.port);
     this.#gates.push(gate);
     return gate;
   }

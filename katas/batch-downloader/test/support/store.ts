@@ -119,15 +119,34 @@ export function startDownload(api: Api, urls: readonly string[], options?: Downl
 }
 
 /**
- * Lets the held requests through, one at a time, the oldest or the newest first, each time the
- * code has nothing else to do, until the download settles. Then lets through whatever is still
- * held (code that settled early may still have requests out) and waits for them to finish, so
- * a second call of the callback is seen. Fails with a learner's message when the download can
- * never settle: nothing held, nothing running.
+ * What correct code does in a test that knows it: at most `limit` requests at once, refilled as
+ * each finishes, and `requests` in all (those that reach the store: a refused URL does not).
  */
-export async function drive(run: Started, gate: Gate, order: 'oldest' | 'newest' = 'oldest'): Promise<Outcome<Download[]>> {
+export interface Expected {
+  limit: number;
+  requests: number;
+}
+
+/**
+ * Lets the held requests through, one at a time, the oldest or the newest first, until the
+ * download settles. Then lets through whatever is still held (code that settled early may still
+ * have requests out) and waits for them to finish, so a second call of the callback is seen.
+ * Fails with a learner's message when the download can never settle: nothing held, nothing
+ * running.
+ *
+ * Without `expected`, each request is let through once the code has nothing else to do, which
+ * only the stall floor (250 ms of quiet) can tell. With it, one is let through as soon as
+ * min(limit, not yet let through) are held, which correct code reaches at once; code that never
+ * does still gets the floor, and the same verdict.
+ */
+export async function drive(run: Started, gate: Gate, order: 'oldest' | 'newest' = 'oldest', expected?: Expected): Promise<Outcome<Download[]>> {
+  const progress = () => gate.arrived + gate.abandoned;
   for (;;) {
-    await untilDoneOrStalled({ done: () => run.settled(), progress: () => gate.arrived + gate.abandoned });
+    const want = expected ? Math.min(expected.limit, expected.requests - gate.released) : 0;
+    const verdict = await untilDoneOrStalled({ done: () => run.settled() || (want > 0 && gate.inFlight >= want), progress });
+    // A request beyond the limit comes with the others: a few quiet turns (no floor) let it in,
+    // so the newest held is the newest sent.
+    if (verdict === 'done' && !run.settled()) await untilDoneOrStalled({ done: () => run.settled(), progress, floorMs: 0 });
     if (run.settled()) break;
     const held = gate.heldRequests;
     if (held.length === 0) {
@@ -137,27 +156,43 @@ export async function drive(run: Started, gate: Gate, order: 'oldest' | 'newest'
     if (order === 'oldest') gate.releaseOne();
     else gate.release(held[held.length - 1]!.path);
   }
-  await drain(gate);
+  await drain(gate, expected?.requests);
   run.release();
   return run.result;
 }
 
-/** Lets every held request through until none comes any more, then waits for the work to end. */
-export async function drain(gate: Gate): Promise<void> {
+/**
+ * Lets every held request through until none comes any more, then waits for the work to end.
+ * Given the number of requests correct code sends, it stops waiting for more once that many
+ * have arrived and none is held; otherwise only the stall floor says that none is coming.
+ */
+export async function drain(gate: Gate, requests?: number): Promise<void> {
   for (;;) {
-    await untilDoneOrStalled({ done: () => false, progress: () => gate.arrived + gate.abandoned });
+    if (requests !== undefined && gate.inFlight === 0 && gate.arrived >= requests) break;
+    await untilDoneOrStalled({ done: () => requests !== undefined && gate.inFlight === 0 && gate.arrived >= requests, progress: () => gate.arrived + gate.abandoned });
+    if (requests !== undefined && gate.inFlight === 0 && gate.arrived >= requests) break;
     if (gate.inFlight === 0) break;
     gate.releaseAll();
   }
   await whenQuiet({ handles: 'ignore' });
 }
 
-/** Resolves once `n` requests are held together; fails, saying how many came, when no more will. */
-export async function heldTogether(gate: Gate, n: number, label: string): Promise<void> {
-  const verdict = await untilDoneOrStalled({ done: () => gate.inFlight >= n, progress: () => gate.arrived + gate.abandoned });
-  if (verdict === 'stalled') {
-    throw new KataAssertionError(`${label}: expected ${n} requests in flight at once, but only ${gate.inFlight} were when everything went quiet (${gate.arrived} sent so far).`);
+/**
+ * Resolves once `n` requests are held together; fails, saying how many came, when no more will.
+ * Given the run, it stops as soon as the run settles without them, with the run's own error.
+ */
+export async function heldTogether(gate: Gate, n: number, label: string, run?: Started): Promise<void> {
+  await untilDoneOrStalled({ done: () => gate.inFlight >= n || (run?.settled() ?? false), progress: () => gate.arrived + gate.abandoned });
+  if (gate.inFlight >= n) return;
+  if (run?.settled()) {
+    const o = await run.result;
+    if (!o.ok) {
+      run.release();
+      const e = o.error;
+      throw e instanceof KataAssertionError ? e : new KataAssertionError(`${label} failed with ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)} before ${n} requests were in flight at once.`);
+    }
   }
+  throw new KataAssertionError(`${label}: expected ${n} requests in flight at once, but only ${gate.inFlight} were when everything went quiet (${gate.arrived} sent so far).`);
 }
 
 /** A result as the tests compare it: the body as text (or hex for binary), the error by its parts. */

@@ -18,8 +18,9 @@
  * (tx_queue) and received and not yet read (rx_queue; for a listening socket, the connections
  * not yet accepted). So 0 means: every connection has closed on both sides and nothing is
  * queued. It is meant for servers that close each connection after answering; a keep-alive
- * connection counts as long as it is open. Elsewhere (macOS, Windows) it answers `undefined`,
- * and callers keep the floor.
+ * connection counts as long as it is open. Where the tables cannot be read (macOS, Windows), or
+ * do not list the server's own listening socket (a system that leaves them empty), it answers
+ * `undefined`, and callers keep the floor.
  *
  * A read of the tables costs milliseconds (the kernel walks its whole socket hash): call it once
  * the loop is already idle, not on every turn.
@@ -31,18 +32,21 @@ import { readFileSync } from 'node:fs';
 
 const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
 /** TCP states in the tables (hex) in which a socket has nothing more to deliver. */
-const FINISHED: ReadonlySet<string> = new Set(['06' /* TIME_WAIT */, '07' /* CLOSE */, '0A' /* LISTEN */]);
+const LISTEN = '0A';
+const FINISHED: ReadonlySet<string> = new Set(['06' /* TIME_WAIT */, '07' /* CLOSE */, LISTEN]);
 
 let unavailable = false;
 
 /**
- * Connections to or from any of `ports` on this machine that are not finished, plus the bytes
- * queued on them; `undefined` where the kernel's tables cannot be read.
+ * Connections to or from the listening `ports` of this machine that are not finished, plus the
+ * bytes queued on them; `undefined` where the kernel's tables cannot be read or do not list a
+ * listener on every one of `ports`.
  */
 export function onTheWire(ports: readonly number[]): number | undefined {
   if (unavailable || ports.length === 0) return undefined;
   let total = 0;
   let read = 0;
+  const listening = new Set<number>();
   for (const table of TABLES) {
     let text: string;
     try {
@@ -51,14 +55,17 @@ export function onTheWire(ports: readonly number[]): number | undefined {
       continue;
     }
     read += 1;
-    total += countIn(text, ports);
+    total += countIn(text, ports, listening);
   }
   if (read === 0) unavailable = true;
-  return read === 0 ? undefined : total;
+  return read > 0 && ports.every((p) => listening.has(p)) ? total : undefined;
 }
 
-/** @internal The count for one table's text (exported for its tests). */
-export function countIn(table: string, ports: readonly number[]): number {
+/**
+ * @internal The count for one table's text (exported for its tests); adds to `listening` each
+ * of `ports` that a listening socket of the table holds.
+ */
+export function countIn(table: string, ports: readonly number[], listening = new Set<number>()): number {
   let total = 0;
   const lines = table.split('\n');
   for (let i = 1; i < lines.length; i += 1) {
@@ -66,6 +73,7 @@ export function countIn(table: string, ports: readonly number[]): number {
     if (fields.length < 5) continue;
     const [, local, remote, state, queues] = fields as [string, string, string, string, string];
     if (!ports.includes(portOf(local)) && !ports.includes(portOf(remote))) continue;
+    if (state.toUpperCase() === LISTEN) listening.add(portOf(local));
     if (!FINISHED.has(state.toUpperCase())) total += 1;
     const [tx, rx] = queues.split(':');
     total += Number.parseInt(tx ?? '0', 16) + Number.parseInt(rx ?? '0', 16);

@@ -36,16 +36,28 @@ async function listening(server: net.Server): Promise<number> {
 
 describe('harness: the wire (what the kernel still holds for a port)', () => {
   it('counts each open connection to or from the port, and its queued bytes; a listener, TIME_WAIT and other ports are not counted', () => {
+    const listening = new Set<number>();
     // Rows 1 and 2 are both ends of an open connection (1 each), with 5 bytes unacknowledged.
-    expect(countIn(TABLE, [0x1f90])).to.equal(1 + 1 + 5);
-    // Row 4: another port, with 512 bytes unread.
-    expect(countIn(TABLE, [0x50])).to.equal(1 + 0x200);
+    expect(countIn(TABLE, [0x1f90], listening)).to.equal(1 + 1 + 5);
+    expect([...listening], 'the listener on the port is seen').to.deep.equal([0x1f90]);
+    // Row 4: another port, with 512 bytes unread, and no listener of its own in the table.
+    const other = new Set<number>();
+    expect(countIn(TABLE, [0x50], other)).to.equal(1 + 0x200);
+    expect([...other]).to.deep.equal([]);
     expect(countIn(TABLE, [1234])).to.equal(0);
   });
 
+  it('cannot tell (undefined) for a port with no listener in the tables: empty tables are not an empty wire', () => {
+    expect(onTheWire([1])).to.equal(undefined);
+  });
+
   describe('on this machine\'s kernel', () => {
-    before(function () {
-      if (onTheWire([1]) === undefined) this.skip(); // no /proc/net/tcp: not Linux
+    before(async function () {
+      const probe = net.createServer();
+      const port = await listening(probe);
+      const tables = onTheWire([port]) !== undefined;
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      if (!tables) this.skip(); // no socket tables this process can read (not Linux)
     });
 
     it('an open connection is on the wire until both ends have closed it', async () => {

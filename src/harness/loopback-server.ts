@@ -216,21 +216,35 @@ export class Gate {
     return count;
   }
 
-  /** Proves the `total` requests were all in flight together, then lets them through. */
-  async expectAllAtOnce(total: number, label = 'the code'): Promise<void> {
-    await this.waitForInFlight(total, label);
+  /**
+   * Proves the `total` requests were all in flight together, then lets them through. Given the
+   * call under test as `settling`, it stops as soon as that settles first, and answers false (a
+   * call that has already failed, "not written yet", then fails its test at once, not after the
+   * stall floor); true once proved.
+   */
+  async expectAllAtOnce(total: number, label = 'the code', settling?: Promise<unknown>): Promise<boolean> {
+    const settled = watchSettled(settling);
+    const verdict = await this.#until(() => this.#held.length >= total || settled());
+    if (this.#held.length < total && settled()) return false;
+    if (verdict === 'stalled') throw new KataAssertionError(networkMessages.notAllAtOnce(label, total, this.#held.length));
     this.releaseAll();
+    return true;
   }
 
   /**
    * Proves a pool of at most `limit`: fills to min(limit, total), never exceeds `limit` (checked
    * once the loop is quiet), and refills to min(limit, not yet finished) after each release,
-   * which catches batching (3,2,1,3,2,1). Releases every request on the way.
+   * which catches batching (3,2,1,3,2,1). Releases every request on the way. Given the call under
+   * test as `settling`, it answers false as soon as that settles before the pool is first filled
+   * (as expectAllAtOnce does); true once proved.
    */
-  async expectConcurrencyLimit(limit: number, total: number, label = 'the code'): Promise<void> {
+  async expectConcurrencyLimit(limit: number, total: number, label = 'the code', settling?: Promise<unknown>): Promise<boolean> {
     const overLimit = () => new KataAssertionError(networkMessages.overLimit(label, limit, this.#max));
     const first = Math.min(limit, total);
-    if ((await this.#until(() => this.#held.length >= first || this.#max > limit)) === 'stalled') {
+    const settled = watchSettled(settling);
+    const filled = await this.#until(() => this.#held.length >= first || this.#max > limit || settled());
+    if (this.#held.length < first && this.#max <= limit && settled()) return false;
+    if (filled === 'stalled') {
       throw new KataAssertionError(networkMessages.poolNotFilled(label, limit, total, this.#held.length));
     }
     let finished = 0;
@@ -252,6 +266,7 @@ export class Gate {
         throw new KataAssertionError(networkMessages.notRefilled(label, limit, this.#held.length, expected, finished, total));
       }
     }
+    return true;
   }
 
   #until(done: () => boolean, floorMs?: number): Promise<'done' | 'stalled'> {
@@ -262,6 +277,16 @@ export class Gate {
       ...(floorMs === undefined ? {} : { floorMs }),
     });
   }
+}
+
+/** Whether `settling` has settled yet (never, without one): read on each turn of a wait. */
+function watchSettled(settling: Promise<unknown> | undefined): () => boolean {
+  let settled = false;
+  settling?.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return () => settled;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -323,6 +323,37 @@ describe('harness: loopback server', () => {
       await expectCaught(server.gate(), serial(urls(4)), 2, 4, /only 1 request in flight when the loop went quiet, but up to 2/);
     });
   });
+
+  describe('gate: given the call under test, a proof stops when the call settles first', () => {
+    beforeEach(() => server.route('GET', /^\/items\//, { json: 'item' }));
+
+    for (const proof of ['expectAllAtOnce', 'expectConcurrencyLimit'] as const) {
+      it(`${proof} answers false within 3 turns for a call that has already failed, and true once proved`, async () => {
+        const gate = server.gate();
+        const prove = (settling: Promise<unknown>) => (proof === 'expectAllAtOnce' ? gate.expectAllAtOnce(3, 'fetchAll(3 urls)', settling) : gate.expectConcurrencyLimit(2, 3, 'mapWithLimit', settling));
+        const failedAtOnce = Promise.reject(new Error('not written yet'));
+        failedAtOnce.catch(() => undefined);
+        let answer: boolean | undefined;
+        void prove(failedAtOnce).then((proved) => (answer = proved));
+        // A stall verdict takes 20 idle turns (and the floor): an answer within 3 turns is not one.
+        for (let turn = 0; turn < 3 && answer === undefined; turn++) await new Promise((resolve) => setImmediate(resolve));
+        expect(answer, 'answered within 3 turns that the call settled before its requests were held').to.equal(false);
+        const run = proof === 'expectAllAtOnce' ? parallel(urls(3)) : pool(urls(3), 2);
+        expect(await prove(run)).to.equal(true);
+        expect(await run).to.have.length(3);
+      });
+    }
+
+    it('a call that neither settles nor fills the pool still gets the learner\'s message', async () => {
+      const gate = server.gate();
+      const run = outcome(serial(urls(3)));
+      const r = await outcome(gate.expectAllAtOnce(3, 'fetchAll(3 urls)', run));
+      expect(r.ok).to.equal(false);
+      if (!r.ok) expect((r.error as Error).message).to.include('fetchAll(3 urls) ran the 3 requests one after another');
+      await server.close();
+      expect((await run).ok).to.equal(false);
+    });
+  });
 });
 
 describe('harness: loopback server outside a test', () => {

@@ -27,13 +27,16 @@ function expectResults(o: Outcome<Download[]>, label: string): Download[] {
 }
 
 /**
- * Runs a proof at the gate; when the download has already failed by then (it sent nothing), its
- * own error is the better message. A proof that passes has let every request through: `drive`
- * takes it from there.
+ * Runs a proof at the gate, given the download's result so that it stops if the download
+ * settles first; when the download has failed by then (it sent nothing), its own error is the
+ * better message. A proof that passes has let every request through: `drive` takes it from there.
  */
-async function atTheGate(run: Started, store: Store, proof: () => Promise<void>): Promise<void> {
+async function atTheGate(run: Started, store: Store, proof: (settling: Promise<unknown>) => Promise<boolean>): Promise<void> {
   try {
-    await proof();
+    if (!(await proof(run.result))) {
+      expectResults(await run.result, run.label);
+      throw new KataAssertionError(`${run.label} settled before its requests were in flight at the store: it should download each URL before it settles.`);
+    }
   } catch (err) {
     try {
       if (run.settled()) expectResults(await run.result, run.label);
@@ -83,7 +86,7 @@ const BEHAVIOURS: Behaviour[] = [
     async run(store, api) {
       const urls = store.serve(textFiles('a', 'b', 'c', 'd', 'e', 'f', 'g'));
       const run = startDownload(api, urls, { concurrency: 3 });
-      await atTheGate(run, store, () => store.gate.expectConcurrencyLimit(3, 7, run.label));
+      await atTheGate(run, store, (settling) => store.gate.expectConcurrencyLimit(3, 7, run.label, settling));
       const results = expectResults(await drive(run, store.gate, 'oldest', { limit: 3, requests: 7 }), run.label);
       expect(results.map((r) => r.ok)).to.deep.equal(Array(7).fill(true));
       expectCalledOnce(run, api);
@@ -95,7 +98,7 @@ const BEHAVIOURS: Behaviour[] = [
     async run(store, api) {
       const urls = store.serve(textFiles('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'));
       const run = startDownload(api, urls);
-      await atTheGate(run, store, () => store.gate.expectConcurrencyLimit(4, 9, run.label));
+      await atTheGate(run, store, (settling) => store.gate.expectConcurrencyLimit(4, 9, run.label, settling));
       const results = expectResults(await drive(run, store.gate, 'oldest', { limit: 4, requests: 9 }), run.label);
       expect(summary(results)).to.deep.equal(urls.map((u, i) => ok(u, 'abcdefghi'[i]!.toUpperCase().repeat(3))));
       expectCalledOnce(run, api);
@@ -107,7 +110,7 @@ const BEHAVIOURS: Behaviour[] = [
     async run(store, api) {
       const urls = store.serve(textFiles('a', 'b', 'c'));
       const run = startDownload(api, urls, { concurrency: 10 });
-      await atTheGate(run, store, () => store.gate.expectAllAtOnce(3, run.label));
+      await atTheGate(run, store, (settling) => store.gate.expectAllAtOnce(3, run.label, settling));
       expect(summary(expectResults(await drive(run, store.gate, 'oldest', { limit: 10, requests: 3 }), run.label))).to.deep.equal([ok(urls[0]!, 'AAA'), ok(urls[1]!, 'BBB'), ok(urls[2]!, 'CCC')]);
     },
   },
@@ -174,7 +177,7 @@ const BEHAVIOURS: Behaviour[] = [
     async run(store, api) {
       const urls = store.serve({ 'a.txt': httpFaults.serverError(503), 'b.txt': httpFaults.serverError(502), 'c.txt': 'CCC', 'd.txt': 'DDD', 'e.txt': 'EEE', 'f.txt': 'FFF' });
       const run = startDownload(api, urls, { concurrency: 2 });
-      await atTheGate(run, store, () => store.gate.expectConcurrencyLimit(2, 6, `${run.label}, whose first two answers are a 503 and a 502,`));
+      await atTheGate(run, store, (settling) => store.gate.expectConcurrencyLimit(2, 6, `${run.label}, whose first two answers are a 503 and a 502,`, settling));
       const results = expectResults(await drive(run, store.gate, 'oldest', { limit: 2, requests: 6 }), run.label);
       expect(results.map((r) => r.ok)).to.deep.equal([false, false, true, true, true, true]);
     },

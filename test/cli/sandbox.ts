@@ -46,6 +46,20 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/**
+ * Keeps only the first of a sandboxed kata's wrong refactorings (in kata.json and its folders), and
+ * drops the requirements, which name the others: a test of how the verifier treats wrong
+ * refactorings needs one to run, not all twenty, each a run of the kata's tests.
+ */
+export function keepOneWrong(box: Sandbox, kata: string): void {
+  const file = box.file(kata, 'kata.json');
+  const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as { wrong: { dir: string }[] };
+  const [kept, ...dropped] = meta.wrong;
+  for (const w of dropped) fs.rmSync(box.file(kata, w.dir), { recursive: true, force: true });
+  // The requirements name the wrong refactorings that break them, and are left out with them.
+  fs.writeFileSync(file, `${JSON.stringify({ ...meta, wrong: [kept], requirements: undefined }, null, 2)}\n`);
+}
+
 export function makeSandbox(options: { git?: boolean } = {}): Sandbox {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kata-cli-'));
   for (const entry of ['bin', 'src', 'scripts', 'tsconfig.json', 'package.json', '.gitignore']) {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { KataFormatError } from '../../src/kata/errors';
 import { hasPatches, makeVariantPatch, materializeVariant } from '../../src/kata/variant-patches';
 import { useTempDir } from '../../src/harness/temp-dir';
-import { KATA, makeSandbox, type Sandbox } from '../cli/sandbox';
+import { KATA, keepOneWrong, makeSandbox, type Sandbox } from '../cli/sandbox';
 
 const REFERENCE = ['export function next(queue: string[]): string | undefined {', '  return queue.shift();', '}', ''].join('\n');
 const MISTAKE = REFERENCE.replace('queue.shift()', 'queue.pop()');
@@ -63,6 +63,7 @@ describe('variant patches in a kata: scripts/variant-patch.js and the verifier',
   let box: Sandbox;
   before(() => {
     box = makeSandbox({ git: false });
+    keepOneWrong(box, KATA);
   });
   after(() => box.remove());
 

@@ -160,19 +160,23 @@ export class FsGate {
    * As `waitForHeld`, but stops as soon as `settling` (the call under test) has settled: true
    * when `n` completions are held, false when the call finished first. A call that has already
    * failed ("not written yet") then fails its test at once, not after the stall floor.
+   * `settling` is the call's promise, or a function that says whether it has settled.
    *
    * @example
    * const loading = outcome(promises.loadConfig(app));
    * if (await gate.waitForHeldUnless(2, loading, 'loadConfig(app.json)')) gate.release(/b\.json$/);
    */
-  async waitForHeldUnless(n: number, settling: Promise<unknown> | undefined, label = 'the code', advice?: string): Promise<boolean> {
-    let settled = false;
-    settling?.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
+  async waitForHeldUnless(n: number, settling: Promise<unknown> | (() => boolean) | undefined, label = 'the code', advice?: string): Promise<boolean> {
+    let settledYet = false;
+    const settled = typeof settling === 'function' ? settling : () => settledYet;
+    if (typeof settling !== 'function') {
+      settling?.then(
+        () => (settledYet = true),
+        () => (settledYet = true),
+      );
+    }
     const verdict = await untilDoneOrStalled({
-      done: () => this.#held.length >= n || settled,
+      done: () => this.#held.length >= n || settled(),
       progress: () => this.#arrived,
       heldRequests: () => this.#held.length,
     });

@@ -88,6 +88,11 @@ describe('harness: fsFaults.hold controls the order fs calls complete in', () =>
     // A stall verdict takes 20 idle turns (and the floor): an answer within 3 turns is not one.
     for (let turn = 0; turn < 3 && answer === undefined; turn++) await nextTurn();
     expect(answer, 'answered within 3 turns that the call settled before 2 reads were held').to.equal(false);
+    // The same, told by a function that says whether the call has settled.
+    answer = undefined;
+    void gate.waitForHeldUnless(2, () => true, 'readBoth()').then((held) => (answer = held));
+    for (let turn = 0; turn < 3 && answer === undefined; turn++) await nextTurn();
+    expect(answer, 'a function saying the call has settled: answered within 3 turns').to.equal(false);
     const reads = ['a.txt', 'b.txt'].map((name) => fsp.readFile(file(name), 'utf8'));
     expect(await gate.waitForHeldUnless(2, Promise.all(reads), 'readBoth()')).to.equal(true);
     gate.releaseAll();

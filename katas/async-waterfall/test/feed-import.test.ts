@@ -105,19 +105,27 @@ describe('feed-import', () => {
     return { done: observed.then((o) => (o.ok ? o.value : Promise.reject(o.error))), settled: () => settled };
   }
 
-  /** gate.waitForHeld, but when the run has already failed, that failure is the message. */
+  /**
+   * gate.waitForHeld, but when the run has already failed, that failure is the message: given
+   * at once, without waiting for the loop to go quiet.
+   */
   async function waitForHeld(gate: FsGate, n: number, label: string, settled: () => Outcome<unknown> | undefined, stalled?: (held: number) => string): Promise<void> {
-    try {
-      await gate.waitForHeld(n, label);
-    } catch (err) {
+    const failure = (err: unknown) => {
       const early = settled();
       if (early && !early.ok) {
-        if (early.error instanceof KataAssertionError) throw early.error;
-        throw new KataAssertionError(`${label} failed before it had started the reads the test waits for, with ${String(early.error)}`);
+        if (early.error instanceof KataAssertionError) return early.error;
+        return new KataAssertionError(`${label} failed before it had started the reads the test waits for, with ${String(early.error)}`);
       }
-      if (stalled) throw new KataAssertionError(stalled(gate.held.length));
-      throw err;
+      if (stalled) return new KataAssertionError(stalled(gate.held.length));
+      return err;
+    };
+    let held: boolean;
+    try {
+      held = await gate.waitForHeldUnless(n, () => settled() !== undefined, label);
+    } catch (err) {
+      throw failure(err);
     }
+    if (!held) throw failure(new KataAssertionError(`${label} finished before ${n} reads were under way together: expected them held at the same time.`));
   }
 
   /** What to say when fewer item files than the default bound are read at once. */
@@ -136,8 +144,9 @@ describe('feed-import', () => {
   async function expectBoundedReads(gate: FsGate, limit: number, total: number, label: string, settled: () => Outcome<unknown> | undefined): Promise<void> {
     for (let finished = 0; finished < total; finished++) {
       const expected = Math.min(limit, total - finished);
-      const verdict = await untilDoneOrStalled({ done: () => gate.held.length >= expected, progress: () => gate.arrived, heldRequests: () => gate.held.length });
-      if (verdict === 'stalled') {
+      // A run that has settled stops the wait: it can start no more reads.
+      const verdict = await untilDoneOrStalled({ done: () => gate.held.length >= expected || settled() !== undefined, progress: () => gate.arrived, heldRequests: () => gate.held.length });
+      if (verdict === 'stalled' || gate.held.length < expected) {
         const early = settled();
         if (early && !early.ok) {
           if (early.error instanceof KataAssertionError) throw early.error;

@@ -198,7 +198,7 @@ describe('profile-page', function () {
       const gates = { template: upstreams.servers.template.gate(), avatar: upstreams.servers.avatar.gate(), friends: upstreams.servers.friends.gate() };
       const html = callPromise('promises.loadProfile()', () => promises.loadProfile('ada', upstreams.options()));
       html.catch(() => undefined);
-      await expectAllThreeAtOnce(gates, 'promises.loadProfile()');
+      await expectAllThreeAtOnce(gates, 'promises.loadProfile()', html);
       for (const upstream of UPSTREAMS) gates[upstream].releaseAll();
       expect(await html).to.equal(expectedPage('ada'));
     });

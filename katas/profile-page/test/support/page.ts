@@ -259,13 +259,21 @@ export async function expectEventually(done: () => boolean, message: () => strin
 /**
  * Proves the three upstreams were asked at once: resolves once each of the three gates holds a
  * request at the same moment; fails, naming which were asked, when the loop goes quiet first.
+ * Given the call under test as `settling`, a call that rejects first fails with its own error,
+ * at once ("not written yet").
  */
-export async function expectAllThreeAtOnce(gates: Record<Upstream, { inFlight: number; arrived: number }>, label: string): Promise<void> {
+export async function expectAllThreeAtOnce(gates: Record<Upstream, { inFlight: number; arrived: number }>, label: string, settling?: Promise<unknown>): Promise<void> {
   const held = () => UPSTREAMS.filter((u) => gates[u].inFlight > 0);
+  let failed: { error: unknown } | undefined;
+  settling?.catch((error: unknown) => (failed = { error }));
   const verdict = await untilDoneOrStalled({
-    done: () => held().length === UPSTREAMS.length,
+    done: () => held().length === UPSTREAMS.length || failed !== undefined,
     progress: () => UPSTREAMS.reduce((n, u) => n + gates[u].arrived, 0),
   });
+  if (held().length < UPSTREAMS.length && failed) {
+    const { error } = failed;
+    throw error instanceof KataAssertionError ? error : new KataAssertionError(`${label} failed before the three upstreams were asked, with ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
   if (verdict === 'stalled') {
     const asked = held();
     throw new KataAssertionError(

@@ -22,8 +22,16 @@ let service;
 /** ts-node's compiler service, created on the first cache miss only. */
 function compiler() {
   if (!service) {
+    // ts-node installs source-map-support as it starts, and that maps stack traces only for the
+    // files ts-node compiled in this process: every file loaded from the cache would show the
+    // compiled JavaScript's line numbers. Node's own source maps (enabled in register()) read the
+    // map inside each compiled file, wherever it came from, so they stay in charge.
+    const { prepareStackTrace } = Error;
+    const { emit } = process;
     // Its transpile-only mode, for this repo's tsconfig whatever the working directory.
     service = require('ts-node').create({ project: TSCONFIG, transpileOnly: true });
+    Error.prepareStackTrace = prepareStackTrace;
+    process.emit = emit;
   }
   return service;
 }

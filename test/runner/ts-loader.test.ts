@@ -1,0 +1,60 @@
+/**
+ * The TypeScript loader (bin/ts-cache.js): a stack trace names the TypeScript line, whether the
+ * file came from the cache or was compiled in this process. A learner reads those lines to find
+ * the failing assertion; once any file is compiled (every save is a cache miss), ts-node's own
+ * source-map support would otherwise take over and map only the files it compiled.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+
+import { TS_LOADER } from '../../src/runner/run-kata';
+import { useTempDir } from '../../src/harness/temp-dir';
+
+// Type-only lines first, so the compiled JavaScript's line numbers differ from the TypeScript's.
+const thrower = (tag: string) => `interface Unused {
+  a: number;
+  b: string;
+}
+export type Alias = Unused;
+
+export function fail(): never {
+  throw new Error('${tag}');
+}
+`;
+
+describe('TypeScript loader: stack traces name TypeScript lines', function () {
+  this.timeout(30_000);
+  const temp = useTempDir();
+
+  /** Runs main.ts under the loader and returns the stack frame printed for thrower.ts. */
+  function frameOf(dir: string): string {
+    const run = spawnSync(process.execPath, ['--require', TS_LOADER, 'main.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const frame = run.stdout.split('\n').find((line) => line.includes('thrower.ts'));
+    expect(frame, run.stdout).to.be.a('string');
+    return frame!.trim();
+  }
+
+  it('for a file loaded from the cache, when another file was compiled in the same run', async () => {
+    const tag = `cached ${process.hrtime.bigint()}`;
+    await temp.write({
+      'thrower.ts': thrower(tag),
+      'warm.ts': "import './thrower';\n",
+      // New content on every run: a cache miss, so ts-node is loaded in this process.
+      'main.ts': `// ${tag}\nimport { fail } from './thrower';\ntry { fail(); } catch (err) { console.log((err as Error).stack); }\n`,
+    });
+    // thrower.ts into the cache first, in a process of its own.
+    const warm = spawnSync(process.execPath, ['--require', TS_LOADER, 'warm.ts'], { cwd: temp.path, encoding: 'utf8' });
+    expect(warm.status, warm.stderr).to.equal(0);
+    expect(frameOf(temp.path)).to.match(/thrower\.ts:8:9\)$/);
+  });
+
+  it('for a file compiled in this run', async () => {
+    const tag = `compiled ${process.hrtime.bigint()}`;
+    await temp.write({
+      'thrower.ts': thrower(tag),
+      'main.ts': `// ${tag}\nimport { fail } from './thrower';\ntry { fail(); } catch (err) { console.log((err as Error).stack); }\n`,
+    });
+    expect(frameOf(temp.path)).to.match(/thrower\.ts:8:9\)$/);
+  });
+});

@@ -6,7 +6,7 @@ import type * as http from 'node:http';
 
 import { expectCallerErrorEscapes, httpFaults, KataAssertionError, type Outcome, untilDoneOrStalled } from '../../../src/harness';
 import { type Download, downloadAll } from '../src/batch-downloader';
-import { type Api, drain, drive, heldTogether, startDownload, type Started, type Store, summary, useStore } from './support/store';
+import { type Api, drain, drive, expectNothingMoreSent, heldTogether, startDownload, type Started, type Store, summary, useStore } from './support/store';
 
 const SAFETY_NET = 'batch-downloader safety net: the callback API old callers use';
 const PROMISE_API = 'batch-downloader promise API: promises.downloadAll';
@@ -78,6 +78,7 @@ const BEHAVIOURS: Behaviour[] = [
       expect(summary(results)).to.deep.equal([ok(urls[0]!, 'AAA'), ok(urls[1]!, 'BBB'), ok(urls[2]!, 'CCC')]);
       expect(results.every((r) => r.ok && Buffer.isBuffer(r.body)), 'each body should be a Buffer').to.equal(true);
       expectCalledOnce(run, api);
+      await expectNothingMoreSent(store.gate, 3, run.label);
     },
   },
   {

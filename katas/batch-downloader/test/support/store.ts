@@ -178,6 +178,22 @@ export async function drain(gate: Gate, requests?: number): Promise<void> {
 }
 
 /**
+ * After the run has settled and been driven to the end: waits until no request comes any more
+ * (only the stall floor can say that nothing more will be sent), then checks that exactly
+ * `requests` were sent, one per URL. A request sent after settling, or a URL downloaded twice,
+ * fails here.
+ */
+export async function expectNothingMoreSent(gate: Gate, requests: number, label: string): Promise<void> {
+  await drain(gate);
+  if (gate.arrived === requests) return;
+  throw new KataAssertionError(
+    gate.arrived > requests
+      ? `${label} sent ${gate.arrived} requests for ${requests} URLs: a request went out after it had settled, or a URL was downloaded twice. It settles once every download has finished, and sends nothing more after that.`
+      : `${label} sent ${gate.arrived} requests for ${requests} URLs: every URL should be downloaded once.`,
+  );
+}
+
+/**
  * Resolves once `n` requests are held together; fails, saying how many came, when no more will.
  * Given the run, it stops as soon as the run settles without them, with the run's own error.
  */

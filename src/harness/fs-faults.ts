@@ -33,7 +33,7 @@ import fs = require('node:fs');
 
 import { KataAssertionError } from './callbacks';
 import { fsGateMessages } from './messages';
-import { untilDoneOrStalled } from './quiet';
+import { settledYet, untilDoneOrStalled } from './quiet';
 import { countHeldCompletion } from './resources';
 
 /** The fs functions that can be failed and are recorded, by their name on `fs` and `fs.promises`. */
@@ -167,14 +167,7 @@ export class FsGate {
    * if (await gate.waitForHeldUnless(2, loading, 'loadConfig(app.json)')) gate.release(/b\.json$/);
    */
   async waitForHeldUnless(n: number, settling: Promise<unknown> | (() => boolean) | undefined, label = 'the code', advice?: string): Promise<boolean> {
-    let settledYet = false;
-    const settled = typeof settling === 'function' ? settling : () => settledYet;
-    if (typeof settling !== 'function') {
-      settling?.then(
-        () => (settledYet = true),
-        () => (settledYet = true),
-      );
-    }
+    const settled = settledYet(settling);
     const verdict = await untilDoneOrStalled({
       done: () => this.#held.length >= n || settled(),
       progress: () => this.#arrived,

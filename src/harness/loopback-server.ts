@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 
 import { KataAssertionError } from './callbacks';
 import { networkMessages } from './messages/network';
-import { untilDoneOrStalled } from './quiet';
+import { settledYet, untilDoneOrStalled } from './quiet';
 
 // Captured at load: sinon's default fake set replaces setImmediate, and teardown must keep turning.
 const realSetImmediate = setImmediate;
@@ -223,7 +223,7 @@ export class Gate {
    * stall floor); true once proved.
    */
   async expectAllAtOnce(total: number, label = 'the code', settling?: Promise<unknown>): Promise<boolean> {
-    const settled = watchSettled(settling);
+    const settled = settledYet(settling);
     const verdict = await this.#until(() => this.#held.length >= total || settled());
     if (this.#held.length < total && settled()) return false;
     if (verdict === 'stalled') throw new KataAssertionError(networkMessages.notAllAtOnce(label, total, this.#held.length));
@@ -241,7 +241,7 @@ export class Gate {
   async expectConcurrencyLimit(limit: number, total: number, label = 'the code', settling?: Promise<unknown>): Promise<boolean> {
     const overLimit = () => new KataAssertionError(networkMessages.overLimit(label, limit, this.#max));
     const first = Math.min(limit, total);
-    const settled = watchSettled(settling);
+    const settled = settledYet(settling);
     const filled = await this.#until(() => this.#held.length >= first || this.#max > limit || settled());
     if (this.#held.length < first && this.#max <= limit && settled()) return false;
     if (filled === 'stalled') {
@@ -277,16 +277,6 @@ export class Gate {
       ...(floorMs === undefined ? {} : { floorMs }),
     });
   }
-}
-
-/** Whether `settling` has settled yet (never, without one): read on each turn of a wait. */
-function watchSettled(settling: Promise<unknown> | undefined): () => boolean {
-  let settled = false;
-  settling?.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  return () => settled;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -129,6 +129,21 @@ export async function whenQuiet(options: QuietOptions = {}): Promise<void> {
   await watch(options);
 }
 
+/**
+ * Whether the call under test has settled yet, read on each turn of a wait: `settling` is its
+ * promise, or a function that already says so; without one, never. A proof given the call stops
+ * as soon as the call has failed ("not written yet") instead of waiting out the stall floor.
+ */
+export function settledYet(settling: Promise<unknown> | (() => boolean) | undefined): () => boolean {
+  if (typeof settling === 'function') return settling;
+  let settled = false;
+  settling?.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return () => settled;
+}
+
 /** The stall floor: measured robust on a loaded 2-core machine; correct code never waits for it. */
 export const STALL_FLOOR_MS = 250;
 

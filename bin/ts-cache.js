@@ -4,7 +4,7 @@
 // types are checked by `npm run typecheck`. In front of it sits a disk cache of compiled output
 // keyed by each file's content, so a hit costs one small read and loads no compiler at all (ts-node
 // and TypeScript take 0.6 s or more to load), and only a changed file pays a compile. A cached file
-// can never be stale: an edit changes its key.
+// can never be stale: an edit changes its key. Entries not used for two weeks are removed.
 //
 // Worker threads inherit their parent's execArgv: a process started as `node --require
 // bin/register-ts.js` (as kata runs are) gives every `new Worker(file.ts)` the same loader.
@@ -53,21 +53,77 @@ function compile(filename, source) {
 function compiled(filename, source) {
   const key = createHash('sha256').update(filename).update('\0').update(source).update('\0').update(cacheSalt()).digest('hex');
   const cached = path.join(CACHE_DIR, `${key}.js`);
+  let code;
   try {
-    return fs.readFileSync(cached, 'utf8');
+    code = fs.readFileSync(cached, 'utf8');
   } catch {
-    const code = compile(filename, source);
+    code = compile(filename, source);
     try {
       fs.mkdirSync(CACHE_DIR, { recursive: true });
       // Write then rename: two `kata` processes never see half a file.
       const tmp = `${cached}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, code);
       fs.renameSync(tmp, cached);
+      // A compile is the slow path already: the time to forget what has not been used for weeks.
+      pruneCache(CACHE_DIR);
     } catch {
       // A read-only checkout still works, just without the cache.
     }
     return code;
   }
+  markUsed(cached);
+  return code;
+}
+
+// Every saved version of a file is a new entry, so the cache would grow for as long as a learner
+// works. An entry's modification time says when it was last used (refreshed at most once a day,
+// so a hit costs one stat), and entries unused for PRUNE_AFTER_DAYS are removed, at most once a day.
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PRUNE_AFTER_DAYS = 14;
+
+/** Marks a cache entry as used today. */
+function markUsed(file, now = Date.now()) {
+  try {
+    if (fs.statSync(file).mtimeMs < now - DAY_MS) fs.utimesSync(file, now / 1000, now / 1000);
+  } catch {
+    // Removed meanwhile, or read-only: it is only a hint for pruning.
+  }
+}
+
+/**
+ * Removes the entries of `dir` not used for `afterDays` days, and temporary files left by a
+ * process that died mid-write; does nothing if the last prune of `dir` was less than a day ago.
+ * Returns how many files it removed.
+ */
+function pruneCache(dir, { now = Date.now(), afterDays = PRUNE_AFTER_DAYS } = {}) {
+  const stamp = path.join(dir, '.last-prune');
+  try {
+    if (fs.statSync(stamp).mtimeMs > now - DAY_MS) return 0;
+  } catch {
+    // Never pruned.
+  }
+  try {
+    fs.writeFileSync(stamp, `${new Date(now).toISOString()}\n`);
+    fs.utimesSync(stamp, now / 1000, now / 1000);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of fs.readdirSync(dir)) {
+    const isEntry = name.endsWith('.js');
+    if (!isEntry && !name.endsWith('.tmp')) continue;
+    const file = path.join(dir, name);
+    try {
+      const age = now - fs.statSync(file).mtimeMs;
+      if (age > (isEntry ? afterDays * DAY_MS : DAY_MS)) {
+        fs.unlinkSync(file);
+        removed += 1;
+      }
+    } catch {
+      // Another process removed it first.
+    }
+  }
+  return removed;
 }
 
 let salt;
@@ -102,4 +158,4 @@ function compileFile(filename) {
   return compiled(filename, fs.readFileSync(filename, 'utf8'));
 }
 
-module.exports = { register, compileFile };
+module.exports = { register, compileFile, pruneCache, markUsed };

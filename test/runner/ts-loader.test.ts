@@ -2,10 +2,14 @@
  * The TypeScript loader (bin/ts-cache.js): a stack trace names the TypeScript line, whether the
  * file came from the cache or was compiled in this process. A learner reads those lines to find
  * the failing assertion; once any file is compiled (every save is a cache miss), ts-node's own
- * source-map support would otherwise take over and map only the files it compiled.
+ * source-map support would otherwise take over and map only the files it compiled. And its
+ * cache is pruned, or every saved version of every file would stay on disk.
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+
+import { markUsed, pruneCache } from '../../bin/ts-cache';
 
 import { TS_LOADER } from '../../src/runner/run-kata';
 import { useTempDir } from '../../src/harness/temp-dir';
@@ -56,5 +60,46 @@ describe('TypeScript loader: stack traces name TypeScript lines', function () {
       'main.ts': `// ${tag}\nimport { fail } from './thrower';\ntry { fail(); } catch (err) { console.log((err as Error).stack); }\n`,
     });
     expect(frameOf(temp.path)).to.match(/thrower\.ts:8:9\)$/);
+  });
+});
+
+describe('TypeScript loader: the cache forgets what has not been used for two weeks', () => {
+  const temp = useTempDir();
+  const DAY = 24 * 60 * 60 * 1000;
+  const now = Date.UTC(2026, 11, 1);
+  const aged = (file: string, days: number) => {
+    const at = (now - days * DAY) / 1000;
+    fs.utimesSync(file, at, at);
+  };
+  const left = () => fs.readdirSync(temp.path).sort();
+
+  it('removes entries unused for more than 14 days and dead temporary files, keeps the rest', async () => {
+    await temp.write({ 'old.js': 'a', 'recent.js': 'b', 'a.js.123.tmp': 'c', 'b.js.456.tmp': 'd', 'notes.txt': 'e' });
+    aged(temp.file('old.js'), 15);
+    aged(temp.file('recent.js'), 13);
+    aged(temp.file('a.js.123.tmp'), 2);
+    aged(temp.file('b.js.456.tmp'), 0);
+    aged(temp.file('notes.txt'), 100);
+    expect(pruneCache(temp.path, { now })).to.equal(2);
+    expect(left()).to.deep.equal(['.last-prune', 'b.js.456.tmp', 'notes.txt', 'recent.js']);
+  });
+
+  it('prunes a folder at most once a day', async () => {
+    await temp.write({ 'old.js': 'a' });
+    aged(temp.file('old.js'), 30);
+    expect(pruneCache(temp.path, { now })).to.equal(1);
+    await temp.write({ 'old2.js': 'a' });
+    aged(temp.file('old2.js'), 30);
+    expect(pruneCache(temp.path, { now: now + DAY / 2 }), 'half a day later').to.equal(0);
+    expect(pruneCache(temp.path, { now: now + DAY + 1 }), 'a day later').to.equal(1);
+    expect(left()).to.deep.equal(['.last-prune']);
+  });
+
+  it('an entry read again is marked as used, so it is kept', async () => {
+    await temp.write({ 'used.js': 'a' });
+    aged(temp.file('used.js'), 20);
+    markUsed(temp.file('used.js'), now);
+    expect(pruneCache(temp.path, { now })).to.equal(0);
+    expect(left()).to.deep.equal(['.last-prune', 'used.js']);
   });
 });

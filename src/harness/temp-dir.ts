@@ -15,6 +15,7 @@
  *   });
  * });
  */
+import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,15 +69,17 @@ export function isSymlink(entry: Tree[string]): entry is Symlink {
 /** Registers beforeEach/afterEach hooks in the enclosing `describe` that give each test a directory. */
 export function useTempDir(prefix = 'kata-'): TempDir {
   let current: string | undefined;
-  beforeEach(async () => {
-    current = await fsFaults.untracked(() => fs.mkdtemp(path.join(os.tmpdir(), prefix)));
+  // Synchronous on purpose: a hook around every test, and the async calls cost several turns of
+  // the loop each (rm walks the tree one promise at a time), which `kata watch` pays per test.
+  beforeEach(() => {
+    current = fsFaults.untracked(() => fsSync.mkdtempSync(path.join(os.tmpdir(), prefix)));
   });
-  afterEach(async function () {
+  afterEach(function () {
     if (!current) return;
     if (process.env[KEEP_ENV] === '1') {
       process.stderr.write(`  kept ${current} (${this.currentTest?.fullTitle() ?? ''})\n`);
     } else {
-      await fsFaults.untracked(() => fs.rm(current!, { recursive: true, force: true }));
+      fsFaults.untracked(() => fsSync.rmSync(current!, { recursive: true, force: true }));
     }
     current = undefined;
   });

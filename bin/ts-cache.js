@@ -142,6 +142,11 @@ function register() {
   if (registered) return;
   registered = true;
   process.setSourceMapsEnabled(true);
+  // Node 22.1 and later keep V8's compiled code of every module on disk (Node's compile cache, in
+  // the system's temp folder), so the next process loads ESLint and TypeScript (the CLI), mocha,
+  // chai and sinon (a run) faster. Not where coverage is measured: Node's docs warn that it can
+  // make coverage less precise. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  if (typeof Module.enableCompileCache === 'function' && !process.env.NODE_V8_COVERAGE) Module.enableCompileCache();
   // require.extensions: Node's documented way for a CommonJS loader to handle an extension. It
   // also takes precedence over the type stripping of Node 22.18+, which would skip the cache.
   Module._extensions['.ts'] = function loadTs(module, filename) {

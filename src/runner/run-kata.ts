@@ -165,6 +165,9 @@ export async function runKata(kata: Kata, options: RunOptions = {}): Promise<Run
   if (coverage) {
     fs.mkdirSync(rawCoverage);
     env.NODE_V8_COVERAGE = rawCoverage;
+    // Code from Node's compile cache can make coverage less precise (Node's docs): off, even when
+    // the learner's shell turns it on.
+    env.NODE_DISABLE_COMPILE_CACHE = '1';
   } else {
     delete env.NODE_V8_COVERAGE;
   }

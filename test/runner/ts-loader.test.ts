@@ -8,6 +8,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import Module = require('node:module');
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 import { markUsed, pruneCache } from '../../bin/ts-cache';
 
@@ -101,5 +104,35 @@ describe('TypeScript loader: the cache forgets what has not been used for two we
     markUsed(temp.file('used.js'), now);
     expect(pruneCache(temp.path, { now })).to.equal(0);
     expect(left()).to.deep.equal(['.last-prune', 'used.js']);
+  });
+});
+
+describe("TypeScript loader: Node's compile cache, where Node has it", () => {
+  const cacheDirOf = (env: NodeJS.ProcessEnv) => {
+    const run = spawnSync(process.execPath, ['--require', TS_LOADER, '-e', "console.log(require('node:module').getCompileCacheDir() ?? 'off')"], { env, encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    return run.stdout.trim();
+  };
+  const withoutCacheVars = () => {
+    const env = { ...process.env };
+    for (const name of ['NODE_V8_COVERAGE', 'NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE']) delete env[name];
+    return env;
+  };
+
+  beforeEach(function () {
+    if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache !== 'function') this.skip();
+  });
+
+  it('is on in a process that does not measure coverage', () => {
+    expect(cacheDirOf(withoutCacheVars())).to.not.equal('off');
+  });
+
+  it('is off where coverage is measured, whose precision it can lower', () => {
+    const coverage = fs.mkdtempSync(path.join(os.tmpdir(), 'kata-v8-coverage-'));
+    try {
+      expect(cacheDirOf({ ...withoutCacheVars(), NODE_V8_COVERAGE: coverage })).to.equal('off');
+    } finally {
+      fs.rmSync(coverage, { recursive: true, force: true });
+    }
   });
 });

@@ -7,9 +7,10 @@ export function register(): void;
 export function compileFile(filename: string): string;
 
 /**
- * Removes the cache entries in `dir` not used for `afterDays` days (default 14), and temporary
- * files left by a process that died mid-write; at most once a day per folder. Returns how many
- * files it removed. The loader calls it after each compile.
+ * Removes the cache entries (.js and .json files) in `dir` not used for `afterDays` days (default
+ * 14), and temporary files left by a process that died mid-write; at most once a day per folder.
+ * Returns how many files it removed. The loader calls it after each compile, the callback-hell
+ * check's cache after each check it stores.
  */
 export function pruneCache(dir: string, options?: { now?: number; afterDays?: number }): number;
 

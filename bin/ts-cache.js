@@ -91,9 +91,9 @@ function markUsed(file, now = Date.now()) {
 }
 
 /**
- * Removes the entries of `dir` not used for `afterDays` days, and temporary files left by a
- * process that died mid-write; does nothing if the last prune of `dir` was less than a day ago.
- * Returns how many files it removed.
+ * Removes the entries of `dir` (.js and .json files) not used for `afterDays` days, and temporary
+ * files left by a process that died mid-write; does nothing if the last prune of `dir` was less
+ * than a day ago. Returns how many files it removed. Also prunes the callback-hell check's cache.
  */
 function pruneCache(dir, { now = Date.now(), afterDays = PRUNE_AFTER_DAYS } = {}) {
   const stamp = path.join(dir, '.last-prune');
@@ -110,7 +110,7 @@ function pruneCache(dir, { now = Date.now(), afterDays = PRUNE_AFTER_DAYS } = {}
   }
   let removed = 0;
   for (const name of fs.readdirSync(dir)) {
-    const isEntry = name.endsWith('.js');
+    const isEntry = name.endsWith('.js') || name.endsWith('.json');
     if (!isEntry && !name.endsWith('.tmp')) continue;
     const file = path.join(dir, name);
     try {

@@ -77,13 +77,14 @@ describe('TypeScript loader: the cache forgets what has not been used for two we
   const left = () => fs.readdirSync(temp.path).sort();
 
   it('removes entries unused for more than 14 days and dead temporary files, keeps the rest', async () => {
-    await temp.write({ 'old.js': 'a', 'recent.js': 'b', 'a.js.123.tmp': 'c', 'b.js.456.tmp': 'd', 'notes.txt': 'e' });
+    await temp.write({ 'old.js': 'a', 'old.json': '{}', 'recent.js': 'b', 'a.js.123.tmp': 'c', 'b.js.456.tmp': 'd', 'notes.txt': 'e' });
     aged(temp.file('old.js'), 15);
+    aged(temp.file('old.json'), 15);
     aged(temp.file('recent.js'), 13);
     aged(temp.file('a.js.123.tmp'), 2);
     aged(temp.file('b.js.456.tmp'), 0);
     aged(temp.file('notes.txt'), 100);
-    expect(pruneCache(temp.path, { now })).to.equal(2);
+    expect(pruneCache(temp.path, { now })).to.equal(3);
     expect(left()).to.deep.equal(['.last-prune', 'b.js.456.tmp', 'notes.txt', 'recent.js']);
   });
 

@@ -67,7 +67,7 @@ export const dojoCommand: Command = {
     });
     // Runs are journaled in the order they happened, even when measuring the pyramid of one takes longer.
     let journaled = Promise.resolve();
-    const { checkKata } = require('../../callback-hell/check-kata') as typeof import('../../callback-hell/check-kata');
+    const { checkKataCached } = require('../../callback-hell/cached-check') as typeof import('../../callback-hell/cached-check');
     const code = await watchKata(kata, {
       fullCheck: runFullCheck,
       signal: stop.signal,
@@ -81,7 +81,7 @@ export const dojoCommand: Command = {
         const record = async () => {
           let depth: number | undefined;
           try {
-            depth = (await checkKata(kata, { typed: false })).scorecard.maxCallbackNesting;
+            depth = (await checkKataCached(kata, { typed: false })).scorecard.maxCallbackNesting;
           } catch {
             // the files do not parse right now: no depth for this run
           }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The library's speed figures, side by side in one run: a learner's `npm test` in a file kata and
-// in a worker kata, the same file kata's tests as precompiled JavaScript without coverage (the
-// floor no loader can beat), and, with --verify, `kata verify` of each kata. Every measure is
-// taken `--runs` times, interleaved, so the machine's noise falls on all of them alike; medians
-// and ratios are printed with the load average, and written as JSON for comparison between runs.
+// The library's speed figures, side by side in one run: a learner's `npm test` in a file kata (as
+// a rerun, and after a save of the learner's file) and in a worker kata, the same file kata's
+// tests as precompiled JavaScript without coverage (the floor no loader can beat), and, with
+// --verify, `kata verify` of each kata. Every measure is taken `--runs` times, interleaved, so the
+// machine's noise falls on all of them alike; medians and ratios are printed with the load
+// average, and written as JSON for comparison between runs.
 //
 // --compare DIR measures another checkout of the library in the same interleaved loop (a git
 // worktree of an older commit, with a node_modules of its own or a link to this one's), which is
@@ -46,6 +47,26 @@ function precompile(repo) {
   return build;
 }
 
+let saves = 0;
+let restoring;
+// Ctrl-C stops the run in progress (it gets the signal too), then the bench, with the file put back.
+process.on('SIGINT', () => {
+  restoring?.();
+  process.exit(130);
+});
+/** Runs `fn` with a new line at the end of `file` (new content: no cache has it), then restores the file. */
+function afterASave(file, fn) {
+  const original = fs.readFileSync(file);
+  restoring = () => fs.writeFileSync(file, original);
+  try {
+    fs.writeFileSync(file, Buffer.concat([original, Buffer.from(`\n// saved by the bench: ${process.pid} ${(saves += 1)}\n`)]));
+    return fn();
+  } finally {
+    restoring();
+    restoring = undefined;
+  }
+}
+
 function kataNames(repo) {
   return fs.readdirSync(path.join(repo, 'katas')).filter((k) => fs.existsSync(path.join(repo, 'katas', k, 'kata.json'))).sort();
 }
@@ -57,6 +78,8 @@ function measures(repo, build, withVerify) {
   const quiet = { ...env, KATA_RESULTS_FILE: '/dev/null', KATA_QUIET: '1' };
   const list = {
     [`npm test in ${FILE_KATA}`]: () => timed('npm', ['test'], { cwd: kataDir(FILE_KATA), env }),
+    // What a learner runs after each edit: the saved file is compiled again, and checked again.
+    [`npm test in ${FILE_KATA} after a save`]: () => afterASave(path.join(kataDir(FILE_KATA), 'src', `${FILE_KATA}.ts`), () => timed('npm', ['test'], { cwd: kataDir(FILE_KATA), env })),
     [`npm test in ${WORKER_KATA}`]: () => timed('npm', ['test'], { cwd: kataDir(WORKER_KATA), env }),
     [`${FILE_KATA} tests as precompiled JS, no coverage (floor)`]: () =>
       timed(process.execPath, [path.join(repo, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '-r', '../../src/harness/root-hooks.js', '--reporter', '../../src/runner/reporter.js', 'test/*.test.js'], { cwd: path.join(build, 'katas', FILE_KATA), env: quiet }),

@@ -15,7 +15,6 @@
  *   });
  * });
  */
-import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,17 +68,15 @@ export function isSymlink(entry: Tree[string]): entry is Symlink {
 /** Registers beforeEach/afterEach hooks in the enclosing `describe` that give each test a directory. */
 export function useTempDir(prefix = 'kata-'): TempDir {
   let current: string | undefined;
-  // Synchronous on purpose: a hook around every test, and the async calls cost several turns of
-  // the loop each (rm walks the tree one promise at a time), which `kata watch` pays per test.
-  beforeEach(() => {
-    current = fsFaults.untracked(() => fsSync.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  beforeEach(async () => {
+    current = await fsFaults.untracked(() => fs.mkdtemp(path.join(os.tmpdir(), prefix)));
   });
-  afterEach(function () {
+  afterEach(async function () {
     if (!current) return;
     if (process.env[KEEP_ENV] === '1') {
       process.stderr.write(`  kept ${current} (${this.currentTest?.fullTitle() ?? ''})\n`);
     } else {
-      fsFaults.untracked(() => fsSync.rmSync(current!, { recursive: true, force: true }));
+      await fsFaults.untracked(() => fs.rm(current!, { recursive: true, force: true }));
     }
     current = undefined;
   });

@@ -16,8 +16,9 @@ import * as path from 'node:path';
 
 import { markUsed, pruneCache } from '../../bin/ts-cache';
 import { REPO_ROOT } from '../kata/catalog';
-import { type Kata, mirrorPath } from '../kata/metadata';
+import type { Kata } from '../kata/metadata';
 import type { CheckOptions, CheckResult } from './check-kata';
+import { filesToCheck } from './checked-files';
 
 const CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'callback-katas', 'check');
 const SOURCE = /\.(?:[cm]?[jt]s|json)$/;
@@ -51,22 +52,11 @@ function store(entry: string, result: CheckResult): void {
   }
 }
 
-/** The files the check covers (checkKata's filesToCheck, without loading ESLint). */
-function checkedFiles(kata: Kata, options: CheckOptions): string[] {
-  if (options.files) return options.files.map((f) => path.resolve(kata.dir, f));
-  const { files } = kata.meta;
-  if (options.dir) {
-    const dir = path.resolve(kata.dir, options.dir);
-    return files.map((f) => path.join(dir, mirrorPath(files, f)));
-  }
-  return files.map((f) => path.join(kata.dir, f));
-}
-
 /** Throws when a checked file cannot be read: checkKata reports that itself. */
 export function cacheKey(kata: Kata, options: CheckOptions = {}): string {
   const hash = createHash('sha256');
   const add = (label: string, content: string | Buffer) => hash.update(`${label}\0${content.length}\0`).update(content);
-  const files = checkedFiles(kata, options);
+  const files = filesToCheck(kata, options);
   add('node', process.version);
   add('options', JSON.stringify({ typed: options.typed !== false, kataDir: kata.dir, files, check: kata.meta.check }));
   for (const file of files) add(file, fs.readFileSync(file));

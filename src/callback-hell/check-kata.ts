@@ -19,7 +19,8 @@ import tseslint from 'typescript-eslint';
 import * as ts from 'typescript';
 
 import { REPO_ROOT } from '../kata/catalog';
-import { type Kata, mirrorPath } from '../kata/metadata';
+import type { Kata } from '../kata/metadata';
+import { filesToCheck } from './checked-files';
 import { isCheckRule, RULE_CATALOG, RULE_NAMES } from './rule-catalog';
 import { kataPlugin } from './rules';
 import { allowCallbackifyShim } from './rules/allow-callbackify-shim';
@@ -80,16 +81,7 @@ export interface CheckResult {
   typedDeferred: boolean;
 }
 
-/** The files a check covers: `options.files`, the mirror of the learner's files in `options.dir`, or the learner's. */
-export function filesToCheck(kata: Kata, options: Pick<CheckOptions, 'dir' | 'files'> = {}): string[] {
-  if (options.files) return options.files.map((f) => path.resolve(kata.dir, f));
-  const { files } = kata.meta;
-  if (options.dir) {
-    const dir = path.resolve(kata.dir, options.dir);
-    return files.map((f) => path.join(dir, mirrorPath(files, f)));
-  }
-  return files.map((f) => path.join(kata.dir, f));
-}
+export { filesToCheck } from './checked-files';
 
 export async function checkKata(kata: Kata, options: CheckOptions = {}): Promise<CheckResult> {
   const files = filesToCheck(kata, options);
